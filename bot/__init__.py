@@ -1,0 +1,1 @@
+"""Plain-Python matching core of the trial assistant; knows nothing about Rasa."""

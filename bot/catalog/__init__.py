@@ -1,0 +1,1 @@
+"""The trial catalogue: trial files, their checks, and the database they are loaded into."""

@@ -1,0 +1,77 @@
+"""SQLAlchemy 2.0 tables for the catalogue: trials, their register ids, sites, recruitment and criteria.
+
+The full checked trial document is kept in `trials.document` so the matcher rebuilds
+exactly what was validated; the other tables make the catalogue queryable by site,
+country, status or criterion without parsing YAML.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class TrialRow(Base):
+    __tablename__ = "trials"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    protocol: Mapped[str | None] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(Text)
+    phase: Mapped[str] = mapped_column(String(40))
+    is_open: Mapped[bool] = mapped_column(Boolean, index=True)
+    source_file: Mapped[str] = mapped_column(String(255))
+    checksum: Mapped[str] = mapped_column(String(64))
+    document: Mapped[dict] = mapped_column(JSON)
+
+    register_ids: Mapped[list[RegisterIdRow]] = relationship(cascade="all, delete-orphan")
+    sites: Mapped[list[SiteRow]] = relationship(cascade="all, delete-orphan")
+    recruitment: Mapped[list[RecruitmentRow]] = relationship(cascade="all, delete-orphan")
+    criteria: Mapped[list[CriterionRow]] = relationship(cascade="all, delete-orphan", order_by="CriterionRow.position")
+
+
+class RegisterIdRow(Base):
+    __tablename__ = "register_ids"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trial_id: Mapped[str] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    register: Mapped[str] = mapped_column(String(40))
+    register_id: Mapped[str] = mapped_column(String(60), index=True)
+
+
+class SiteRow(Base):
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trial_id: Mapped[str] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str] = mapped_column(String(120))
+    country: Mapped[str] = mapped_column(String(80), index=True)
+    verified: Mapped[bool] = mapped_column(Boolean)
+
+
+class RecruitmentRow(Base):
+    __tablename__ = "recruitment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trial_id: Mapped[str] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    country: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(40))
+    start: Mapped[str | None] = mapped_column(String(10))
+
+
+class CriterionRow(Base):
+    __tablename__ = "criteria"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trial_id: Mapped[str] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(10))
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    rule: Mapped[dict | None] = mapped_column(JSON)
+    manual: Mapped[str | None] = mapped_column(Text)
+    also_check: Mapped[str | None] = mapped_column(Text)

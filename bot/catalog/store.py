@@ -1,0 +1,156 @@
+"""The catalogue database: load trials in one transaction, read them back for matching.
+
+SQLite file by default; any SQLAlchemy URL through DATABASE_URL. A database that
+cannot be reached raises CatalogUnavailable with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, selectinload
+
+from bot.catalog.models import Base, CriterionRow, RecruitmentRow, RegisterIdRow, SiteRow, TrialRow
+from bot.catalog.trial import Trial, parse_trial
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_URL = f"sqlite:///{ROOT / 'catalog.db'}"
+
+
+class CatalogUnavailable(RuntimeError):
+    """The catalogue database cannot be reached or read."""
+
+
+def database_url() -> str:
+    return os.environ.get("DATABASE_URL") or DEFAULT_URL
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def engine_for(url: str | None = None) -> Engine:
+    url = url or database_url()
+    try:
+        return create_engine(url, future=True)
+    except (SQLAlchemyError, ImportError, ValueError) as error:
+        raise CatalogUnavailable(f"cannot open the trial database at {_safe_url(url)}: {error}") from None
+
+
+def checksum(document: dict) -> str:
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass
+class LoadReport:
+    added: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    removed: list[str]
+
+
+def load(trials: Iterable[Trial], engine: Engine) -> LoadReport:
+    """Make the database hold exactly these trials, in one transaction; running it twice changes nothing."""
+    trials = list(trials)
+    report = LoadReport([], [], [], [])
+    try:
+        Base.metadata.create_all(engine)
+        with Session(engine) as session, session.begin():
+            existing = {row.id: row.checksum for row in session.execute(select(TrialRow)).scalars()}
+            wanted = {t.id for t in trials}
+            for trial_id in sorted(set(existing) - wanted):
+                session.delete(session.get(TrialRow, trial_id))
+                report.removed.append(trial_id)
+            for trial in trials:
+                digest = checksum(trial.data)
+                if existing.get(trial.id) == digest:
+                    report.unchanged.append(trial.id)
+                    continue
+                old = session.get(TrialRow, trial.id)
+                if old is not None:
+                    session.delete(old)
+                    session.flush()
+                    report.updated.append(trial.id)
+                else:
+                    report.added.append(trial.id)
+                session.add(_row(trial, digest))
+    except SQLAlchemyError as error:
+        raise CatalogUnavailable(f"could not write the trial database: {error.__class__.__name__}: {error}") from None
+    return report
+
+
+def _row(trial: Trial, digest: str) -> TrialRow:
+    data = trial.data
+    row = TrialRow(id=trial.id, protocol=data.get("protocol"), title=trial.title, phase=data["phase"],
+                   is_open=trial.open, source_file=Path(trial.source).name, checksum=digest, document=data)
+    row.register_ids = [RegisterIdRow(register=r["register"], register_id=r["id"]) for r in data["register_ids"]]
+    row.sites = [SiteRow(name=s.name, city=s.city, country=s.country, verified=s.verified) for s in trial.sites]
+    row.recruitment = [RecruitmentRow(country=r.country, status=r.status, start=r.start) for r in trial.recruitment]
+    row.criteria = [
+        CriterionRow(code=c.id, kind=c.kind, position=i, text=c.text, rule=c.rule_raw, manual=c.manual,
+                     also_check=c.also_check)
+        for i, c in enumerate(trial.criteria)
+    ]
+    return row
+
+
+def read_all(engine: Engine) -> list[Trial]:
+    """Every trial in the database, rebuilt and re-checked from its stored document."""
+    try:
+        with Session(engine) as session:
+            rows = session.execute(select(TrialRow).order_by(TrialRow.id)).scalars().all()
+            return [parse_trial(row.document, f"database:{row.id}") for row in rows]
+    except SQLAlchemyError as error:
+        raise CatalogUnavailable(f"could not read the trial database: {error.__class__.__name__}") from None
+
+
+def summaries(engine: Engine) -> list[dict]:
+    """A short line per trial for `trialbot trials list`."""
+    try:
+        with Session(engine) as session:
+            rows = session.execute(
+                select(TrialRow).options(selectinload(TrialRow.recruitment), selectinload(TrialRow.criteria))
+                .order_by(TrialRow.id)
+            ).scalars().all()
+            return [
+                {
+                    "trial_id": row.id,
+                    "title": row.title,
+                    "phase": row.phase,
+                    "open": row.is_open,
+                    "recruitment": [{"country": r.country, "status": r.status, "start": r.start}
+                                    for r in row.recruitment],
+                    "criteria": len(row.criteria),
+                    "manual_criteria": sum(1 for c in row.criteria if c.rule is None),
+                }
+                for row in rows
+            ]
+    except SQLAlchemyError as error:
+        raise CatalogUnavailable(f"could not read the trial database: {error.__class__.__name__}") from None
+
+
+def document(engine: Engine, trial_id: str) -> dict | None:
+    """The stored trial document, looked up by any of its register ids."""
+    try:
+        with Session(engine) as session:
+            row = session.get(TrialRow, trial_id)
+            if row is None:
+                alias = session.execute(
+                    select(RegisterIdRow.trial_id).where(RegisterIdRow.register_id == trial_id)
+                ).scalar_one_or_none()
+                row = session.get(TrialRow, alias) if alias else None
+            return dict(row.document) if row else None
+    except SQLAlchemyError as error:
+        raise CatalogUnavailable(f"could not read the trial database: {error.__class__.__name__}") from None

@@ -1,0 +1,198 @@
+"""Trials as the matcher sees them, parsed and checked from their YAML form.
+
+Parsing is all-or-nothing: a trial with one bad criterion is refused whole, with the
+file, the criterion and what is wrong, so a half-understood trial never reaches a person.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from bot.criteria import Rule, RuleError, parse_rule
+from bot.vocab import vocabulary
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "trials" / "schema.json"
+OPEN_STATUSES = ("recruiting", "not_yet_recruiting")
+
+
+class TrialFileError(ValueError):
+    """A trial file that cannot be loaded; names the file, the field and the problem."""
+
+    def __init__(self, source: str, where: str, message: str) -> None:
+        super().__init__(f"{source}: {where}: {message}")
+        self.source = source
+        self.where = where
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One inclusion or exclusion line: its wording and either a rule or a manual check."""
+
+    id: str
+    kind: str
+    text: str
+    label: str
+    rule: Rule | None
+    rule_raw: dict[str, Any] | None
+    manual: str | None
+    also_check: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str | None
+    city: str
+    country: str
+    verified: bool
+    note: str | None = None
+
+    def display(self) -> str:
+        """How a site is named to a person: never an invented or garbled hospital name."""
+        place = f"{self.city}, {self.country}"
+        if not self.name:
+            return f"a site in {place} (name not confirmed)"
+        return f"{self.name}, {place}" + ("" if self.verified else " (not yet verified)")
+
+
+@dataclass(frozen=True)
+class Recruitment:
+    country: str
+    status: str
+    start: str | None
+
+    def display(self) -> str:
+        """"not yet recruiting; planned to open on 1 June 2026 in France"."""
+        words = self.status.replace("_", " ")
+        if not self.start:
+            return f"{words} in {self.country}"
+        when = _format_date(self.start)
+        if self.status == "not_yet_recruiting":
+            return f"{words}; planned to open on {when} in {self.country}"
+        return f"{words} in {self.country} (start {when})"
+
+
+def _format_date(text: str) -> str:
+    parts = [int(p) for p in text.split("-")]
+    if len(parts) == 2:
+        return date(parts[0], parts[1], 1).strftime("%B %Y")
+    day = date(*parts)
+    return f"{day.day} {day.strftime('%B %Y')}"
+
+
+@dataclass(frozen=True)
+class Trial:
+    """A parsed, checked trial."""
+
+    id: str
+    title: str
+    data: dict[str, Any]
+    criteria: tuple[Criterion, ...]
+    sites: tuple[Site, ...]
+    recruitment: tuple[Recruitment, ...]
+    source: str = field(default="", compare=False)
+
+    @property
+    def open(self) -> bool:
+        return any(r.status in OPEN_STATUSES for r in self.recruitment)
+
+    def countries(self) -> set[str]:
+        return {s.country for s in self.sites} | {r.country for r in self.recruitment}
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
+def _where(path: Any) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def parse_trial(data: Any, source: str = "<memory>") -> Trial:
+    """Check a trial mapping against the schema and the vocabulary; TrialFileError on the first problem."""
+    if not isinstance(data, dict):
+        raise TrialFileError(source, "(top level)", "a trial file must be a mapping of fields")
+    errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        raise TrialFileError(source, _where(error.absolute_path), error.message)
+    voc = vocabulary()
+    for i, condition in enumerate(data.get("conditions") or ()):
+        if condition not in voc.concepts:
+            raise TrialFileError(source, f"conditions[{i}]", f"unknown concept {condition!r}")
+    for i, item in enumerate(data.get("interventions") or ()):
+        if item.get("drug") and item["drug"] not in voc.drugs:
+            raise TrialFileError(source, f"interventions[{i}].drug", f"unknown drug {item['drug']!r}")
+    criteria: list[Criterion] = []
+    seen: set[str] = set()
+    for kind in ("inclusion", "exclusion"):
+        for i, raw in enumerate(data["criteria"][kind]):
+            where = f"criteria.{kind}[{i}]"
+            if raw["id"] in seen:
+                raise TrialFileError(source, f"{where}.id", f"duplicate criterion id {raw['id']!r}")
+            if not raw["id"].startswith(kind[:2]):
+                raise TrialFileError(source, f"{where}.id", f"an {kind} criterion id must start with {kind[:2]!r}")
+            seen.add(raw["id"])
+            rule = None
+            if "rule" in raw:
+                try:
+                    rule = parse_rule(raw["rule"], f"{where}.rule")
+                except RuleError as error:
+                    raise TrialFileError(source, f"{error.path} ({raw['id']})", error.message) from None
+            criteria.append(Criterion(raw["id"], kind, " ".join(raw["text"].split()), raw.get("label") or raw["id"],
+                                      rule, raw.get("rule"), raw.get("manual"), raw.get("also_check"),
+                                      raw.get("note")))
+    sites = tuple(Site(s.get("name"), s["city"], s["country"], s["verified"], s.get("note")) for s in data["sites"])
+    recruitment = tuple(Recruitment(r["country"], r["status"], r.get("start")) for r in data["recruitment"])
+    return Trial(data["id"], data["title"], data, tuple(criteria), sites, recruitment, source)
+
+
+def read_trial_file(path: Path) -> Trial:
+    """Read and check one trial YAML file."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise TrialFileError(str(path), "(file)", f"not valid YAML: {error}") from None
+    data = json.loads(json.dumps(data, default=str))  # YAML dates become ISO strings, as in the database
+    trial = parse_trial(data, str(path))
+    if path.stem != trial.id:
+        raise TrialFileError(str(path), "id", f"the file name must be the trial id ({trial.id}.yaml)")
+    return trial
+
+
+def read_directory(directory: Path) -> list[Trial]:
+    """Read every trial file; collect all problems and refuse the lot if any file is bad."""
+    trials: list[Trial] = []
+    problems: list[TrialFileError] = []
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            trials.append(read_trial_file(path))
+        except TrialFileError as error:
+            problems.append(error)
+    ids = [t.id for t in trials]
+    for trial_id in {i for i in ids if ids.count(i) > 1}:
+        problems.append(TrialFileError(str(directory), "id", f"trial id {trial_id} appears in more than one file"))
+    if problems:
+        raise CatalogError(problems)
+    return trials
+
+
+class CatalogError(ValueError):
+    """One or more bad trial files; nothing was loaded."""
+
+    def __init__(self, problems: list[TrialFileError]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems

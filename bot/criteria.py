@@ -1,0 +1,397 @@
+"""The rule language over patient facts and its three-valued evaluation (met, not met, unknown).
+
+A rule is parsed once from a trial file into small objects; parsing checks every fact,
+unit, concept, drug and operator so that a bad trial file is refused with the path of
+the offending rule instead of failing later in a conversation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.facts import FACTS, Fact, ValueRefused, format_value
+from bot.profile import MedicationUse, Profile
+from bot.units import UnitError, convert, parse_quantity
+from bot.vocab import vocabulary
+
+Tri = bool | None
+
+
+class RuleError(ValueError):
+    """A rule that cannot be understood; path says where it is in the trial file."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+
+
+@dataclass
+class Outcome:
+    """The value of a rule for one person, why, and which facts would decide it."""
+
+    value: Tri
+    reasons: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def lookup(profile: Profile, key: str) -> Any:
+    """A fact's value, or one that follows from others (a man is not pregnant; sepsis means an infection)."""
+    value = profile.get(key)
+    if value is not None:
+        return value
+    sex = profile.get("sex")
+    if key in ("pregnant", "breastfeeding") and sex == "male":
+        return False
+    if key == "infection" and any(vocabulary().concept_within(c, "sepsis") for c in profile.diagnoses.asserted):
+        return True
+    if key == "anaemia" and profile.get("haemoglobin") is not None and sex in ("female", "male"):
+        return profile.get("haemoglobin") < (120 if sex == "female" else 130)
+    return None
+
+
+_OPS = {
+    "<": (lambda a, b: a < b, "below", "at or above"),
+    "<=": (lambda a, b: a <= b, "at most", "above"),
+    ">": (lambda a, b: a > b, "above", "at or below"),
+    ">=": (lambda a, b: a >= b, "at least", "below"),
+    "==": (lambda a, b: a == b, "equal to", "not equal to"),
+}
+
+
+class Rule:
+    """Base of all rules."""
+
+    def evaluate(self, profile: Profile) -> Outcome:
+        raise NotImplementedError
+
+    def facts(self) -> set[str]:
+        """Every fact this rule reads, to know which answers could decide it."""
+        raise NotImplementedError
+
+
+@dataclass
+class Compare(Rule):
+    fact: Fact
+    op: str
+    threshold: float
+    shown: str
+
+    def evaluate(self, profile: Profile) -> Outcome:
+        value = lookup(profile, self.fact.key)
+        if value is None:
+            return Outcome(None, missing=[self.fact.key])
+        test, yes, no = _OPS[self.op]
+        result = bool(test(value, self.threshold))
+        words = yes if result else no
+        return Outcome(result, [f"{self.fact.label} {format_value(self.fact, value)}, {words} {self.shown}"])
+
+    def facts(self) -> set[str]:
+        return {self.fact.key}
+
+
+@dataclass
+class IsBool(Rule):
+    fact: Fact
+    expected: bool
+
+    def evaluate(self, profile: Profile) -> Outcome:
+        value = lookup(profile, self.fact.key)
+        if value is None:
+            return Outcome(None, missing=[self.fact.key])
+        reason = f"{self.fact.plain}: {'yes' if value else 'no'}"
+        return Outcome(value == self.expected, [reason])
+
+    def facts(self) -> set[str]:
+        return {self.fact.key}
+
+
+@dataclass
+class InChoices(Rule):
+    fact: Fact
+    choices: tuple[str, ...]
+
+    def evaluate(self, profile: Profile) -> Outcome:
+        value = lookup(profile, self.fact.key)
+        if value is None:
+            return Outcome(None, missing=[self.fact.key])
+        return Outcome(value in self.choices, [f"{self.fact.label}: {value}"])
+
+    def facts(self) -> set[str]:
+        return {self.fact.key}
+
+
+@dataclass
+class WithinConcepts(Rule):
+    """Membership in a concept or its descendants; diagnoses are a closed list, allergies are not."""
+
+    fact: Fact
+    targets: tuple[str, ...]
+
+    def evaluate(self, profile: Profile) -> Outcome:
+        voc = vocabulary()
+        known = profile.diagnoses if self.fact.key == "diagnoses" else profile.allergies
+        names = " or ".join(voc.label(t) for t in self.targets)
+        hits = [c for c in sorted(known.asserted) if any(self._covers(t, c) for t in self.targets)]
+        if hits:
+            found = ", ".join(voc.label(c) for c in hits)
+            return Outcome(True, [f"{self.fact.label} {found}, which counts as {names}"])
+        denied = all(any(self._covers(d, t) for d in known.denied) for t in self.targets)
+        if known.none or denied:
+            return Outcome(False, [f"no {names} reported"])
+        if self.fact.key == "diagnoses" and known.asserted:
+            said = ", ".join(voc.label(c) for c in sorted(known.asserted))
+            return Outcome(False, [f"{self.fact.label} {said}, which is not {names}"])
+        return Outcome(None, missing=[self.fact.key])
+
+    @staticmethod
+    def _covers(ancestor: str, code: str) -> bool:
+        voc = vocabulary()
+        return ancestor == code or (code in voc.concepts and voc.concept_within(code, ancestor))
+
+    def facts(self) -> set[str]:
+        return {self.fact.key}
+
+
+@dataclass
+class MedicationRule(Rule):
+    """A medicine by name or class, taken now, for a minimum time, or within a window before an event."""
+
+    drugs: tuple[str, ...]
+    classes: tuple[str, ...]
+    current: bool = False
+    min_days: float | None = None
+    within_days: float | None = None
+    within_half_lives: float | None = None
+    before: str = "now"
+
+    def describe(self) -> str:
+        voc = vocabulary()
+        return " or ".join(voc.label(x) for x in self.drugs + self.classes)
+
+    def evaluate(self, profile: Profile) -> Outcome:
+        voc = vocabulary()
+        meds = profile.medications
+        matching = [u for u in meds.uses if voc.drug_in(u.drug, self.drugs, self.classes)]
+        outcomes = [self._use(u, profile) for u in matching]
+        for outcome in outcomes:
+            if outcome.value:
+                return outcome
+        if any(o.value is None for o in outcomes):
+            reasons = [r for o in outcomes for r in o.reasons]
+            return Outcome(None, reasons, missing=["medications"])
+        if outcomes:
+            return Outcome(False, [r for o in outcomes for r in o.reasons])
+        if meds.none or self._all_denied(meds.denied):
+            return Outcome(False, [f"no {self.describe()} reported"])
+        return Outcome(None, missing=["medications"])
+
+    def _all_denied(self, denied: set[str]) -> bool:
+        voc = vocabulary()
+        for drug in self.drugs:
+            if drug not in denied and not (voc.drug_classes(drug) & denied):
+                return False
+        return all(any(a in denied for a in voc.class_ancestors(cls)) for cls in self.classes)
+
+    def _use(self, use: MedicationUse, profile: Profile) -> Outcome:
+        voc = vocabulary()
+        name = voc.label(use.drug)
+        if self.current or self.min_days is not None:
+            taking = use.current if use.current is not None else (False if use.stopped_days_ago is not None else None)
+            if taking is None:
+                return Outcome(None, [f"{name}: not known whether it is still taken"])
+            if not taking:
+                return Outcome(False, [f"{name} is no longer taken"])
+            if self.min_days is None:
+                return Outcome(True, [f"{name} taken now"])
+            if use.started_days_ago is None:
+                return Outcome(None, [f"{name} taken now, since when is not known"])
+            months = use.started_days_ago / (365.25 / 12)
+            need = self.min_days / (365.25 / 12)
+            ok = use.started_days_ago >= self.min_days
+            verdict = "at least" if ok else "less than"
+            return Outcome(ok, [f"{name} for {months:.0f} months, {verdict} the {need:.0f} months required"])
+        window = self.within_days
+        if self.within_half_lives is not None:
+            half_life = voc.drugs[use.drug].half_life_days
+            if half_life is None:
+                return Outcome(None, [f"{name}: half-life not in the drug table, the study team will check"])
+            window = self.within_half_lives * half_life
+        assert window is not None
+        return self._in_window(use, profile, window, name)
+
+    def _in_window(self, use: MedicationUse, profile: Profile, window: float, name: str) -> Outcome:
+        anchor = "ICU admission" if self.before == "icu" else "now"
+        span = f"{window:.0f} days before {anchor}" if self.before == "icu" else f"the last {window:.0f} days"
+        if self.before == "icu" and use.days_before_icu is not None:
+            gap: float | None = use.days_before_icu
+        elif use.current:
+            gap = 0.0 if self.before == "now" else None
+        elif use.stopped_days_ago is not None:
+            icu_days = profile.get("icu_days_ago")
+            if self.before == "now":
+                gap = use.stopped_days_ago
+            elif icu_days is not None:
+                gap = use.stopped_days_ago - icu_days
+            elif use.stopped_days_ago <= window:
+                gap = use.stopped_days_ago
+            else:
+                gap = None
+        else:
+            gap = None
+        if gap is None:
+            return Outcome(None, [f"{name}: when it was last given relative to {anchor} is not known"])
+        inside = gap <= window
+        where = "within" if inside else "more than"
+        return Outcome(inside, [f"{name} last given {max(gap, 0):.0f} days before {anchor}, {where} {span}"])
+
+    def facts(self) -> set[str]:
+        return {"medications"}
+
+
+@dataclass
+class Combine(Rule):
+    """all / any with Kleene logic: a false part decides "all", a true part decides "any"."""
+
+    kind: str
+    parts: list[Rule]
+
+    def evaluate(self, profile: Profile) -> Outcome:
+        outcomes = [p.evaluate(profile) for p in self.parts]
+        decisive = self.kind == "any"
+        deciding = [o for o in outcomes if o.value is decisive]
+        if deciding:
+            return Outcome(decisive, [r for o in deciding for r in o.reasons])
+        unknown = [o for o in outcomes if o.value is None]
+        if unknown:
+            missing = list(dict.fromkeys(m for o in unknown for m in o.missing))
+            return Outcome(None, [r for o in outcomes for r in o.reasons], missing)
+        return Outcome(not decisive, [r for o in outcomes for r in o.reasons])
+
+    def facts(self) -> set[str]:
+        return set().union(*(p.facts() for p in self.parts))
+
+
+@dataclass
+class Negate(Rule):
+    part: Rule
+
+    def evaluate(self, profile: Profile) -> Outcome:
+        inner = self.part.evaluate(profile)
+        return Outcome(None if inner.value is None else not inner.value, inner.reasons, inner.missing)
+
+    def facts(self) -> set[str]:
+        return self.part.facts()
+
+
+def _duration_days(raw: Any, path: str) -> float:
+    try:
+        number, unit = parse_quantity(str(raw))
+        if unit is None:
+            raise RuleError(path, f"duration {raw!r} needs a unit, e.g. '7 days' or '1 month'")
+        return convert(number, unit, "day")
+    except UnitError as error:
+        raise RuleError(path, f"duration {raw!r}: {error}") from None
+
+
+def parse_rule(raw: Any, path: str = "rule") -> Rule:
+    """Turn one rule mapping from a trial file into a Rule, or RuleError saying where and what is wrong."""
+    if not isinstance(raw, dict) or not raw:
+        raise RuleError(path, "a rule must be a mapping such as {fact: age, op: '>=', value: 18, unit: year}")
+    for kind in ("all", "any"):
+        if kind in raw:
+            parts = raw[kind]
+            if not isinstance(parts, list) or not parts:
+                raise RuleError(path, f"'{kind}' needs a non-empty list of rules")
+            return Combine(kind, [parse_rule(p, f"{path}.{kind}[{i}]") for i, p in enumerate(parts)])
+    if "not" in raw:
+        return Negate(parse_rule(raw["not"], f"{path}.not"))
+    if "medication" in raw:
+        return _parse_medication(raw, path)
+    if "fact" not in raw:
+        raise RuleError(path, f"unknown rule kind with keys {sorted(raw)}; use fact, medication, all, any or not")
+    key = raw["fact"]
+    if key not in FACTS:
+        raise RuleError(path, f"unknown fact {key!r}")
+    definition = FACTS[key]
+    if "op" in raw:
+        return _parse_compare(raw, definition, path)
+    if "is" in raw:
+        if definition.type != "bool" or not isinstance(raw["is"], bool):
+            raise RuleError(path, f"'is' needs a yes/no fact and true or false; {key} is {definition.type}")
+        return IsBool(definition, raw["is"])
+    if "in" in raw:
+        choices = tuple(raw["in"]) if isinstance(raw["in"], list) else (raw["in"],)
+        bad = [c for c in choices if c not in definition.choices]
+        if definition.type != "enum" or bad:
+            raise RuleError(path, f"unknown value(s) {bad} for {key}; choose from {list(definition.choices)}")
+        return InChoices(definition, choices)
+    if "within" in raw:
+        if definition.type != "concepts":
+            raise RuleError(path, f"'within' needs a concept fact (diagnoses, allergies); {key} is {definition.type}")
+        targets = tuple(raw["within"]) if isinstance(raw["within"], list) else (raw["within"],)
+        voc = vocabulary()
+        for target in targets:
+            if not (target in voc.concepts or (key == "allergies" and target in voc.drugs)):
+                raise RuleError(path, f"unknown concept {target!r}")
+        return WithinConcepts(definition, targets)
+    raise RuleError(path, f"rule on {key} needs one of op, is, in or within")
+
+
+def _parse_compare(raw: dict, definition: Fact, path: str) -> Compare:
+    op = raw["op"]
+    if op not in _OPS:
+        raise RuleError(path, f"unknown operator {op!r}; use one of {list(_OPS)}")
+    if definition.type not in ("quantity", "score"):
+        raise RuleError(path, f"operator {op!r} needs a number fact; {definition.key} is {definition.type}")
+    value = raw.get("value")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RuleError(path, f"value must be a number, not {value!r}")
+    unit = raw.get("unit")
+    if definition.type == "quantity" and not unit:
+        raise RuleError(path, f"a threshold on {definition.key} needs a unit (canonical: {definition.unit})")
+    try:
+        threshold = definition.canonical(value, unit) if unit else float(value)
+    except ValueRefused as error:
+        raise RuleError(path, f"unit {unit!r} does not fit {definition.key}: {error.message}") from None
+    shown = _show_threshold(value, unit)
+    return Compare(definition, op, threshold, shown)
+
+
+def _show_threshold(value: float, unit: str | None) -> str:
+    if not unit:
+        return f"{value:g}"
+    if unit in ("year", "month", "day") and value != 1:
+        unit += "s"
+    return f"{value:g} {unit}".replace("ug/L", "µg/L").replace("umol/L", "µmol/L")
+
+
+def _parse_medication(raw: dict, path: str) -> MedicationRule:
+    voc = vocabulary()
+    spec = raw["medication"]
+    if not isinstance(spec, dict):
+        raise RuleError(path, "medication needs {drugs: [...]} and/or {classes: [...]}")
+    drugs = tuple(spec.get("drugs") or ())
+    classes = tuple(spec.get("classes") or ())
+    for drug in drugs:
+        if drug not in voc.drugs:
+            raise RuleError(path, f"unknown drug {drug!r}")
+    for cls in classes:
+        if cls not in voc.classes:
+            raise RuleError(path, f"unknown drug class {cls!r}")
+    if not drugs and not classes:
+        raise RuleError(path, "medication needs at least one drug or class")
+    before = raw.get("before", "now")
+    if before not in ("now", "icu"):
+        raise RuleError(path, f"'before' must be now or icu, not {before!r}")
+    rule = MedicationRule(drugs, classes, current=bool(raw.get("current", False)), before=before)
+    if "min_duration" in raw:
+        rule.min_days = _duration_days(raw["min_duration"], path)
+    if "within" in raw:
+        rule.within_days = _duration_days(raw["within"], path)
+    if "within_half_lives" in raw:
+        rule.within_half_lives = float(raw["within_half_lives"])
+    if not (rule.current or rule.min_days or rule.within_days is not None or rule.within_half_lives):
+        raise RuleError(path, "medication rule needs current, min_duration, within or within_half_lives")
+    return rule

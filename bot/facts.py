@@ -1,0 +1,210 @@
+"""The vocabulary of patient facts that trial criteria may ask about.
+
+Each fact knows its type, canonical unit, plausible range and the plain-words
+question a patient is asked, so that criteria, the NLP and the dialogue share one
+definition and a value outside the range is refused before it is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.units import UnitError, convert, round_noise
+
+FactType = Literal["quantity", "score", "bool", "enum", "concepts", "medications", "text"]
+
+
+class ValueRefused(ValueError):
+    """A value that cannot be true of a person; the message says why and gives an example."""
+
+    def __init__(self, fact: str, message: str) -> None:
+        super().__init__(message)
+        self.fact = fact
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One thing a criterion may ask about a person."""
+
+    key: str
+    label: str
+    type: FactType
+    question: str
+    unit: str | None = None
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+    molar_mass: float | None = None
+    example: str = ""
+    plain: str = ""
+    aliases: tuple[str, ...] = field(default=())
+
+    def canonical(self, value: float, unit: str | None = None) -> float:
+        """Convert to the canonical unit and check the plausible range."""
+        if self.type not in ("quantity", "score"):
+            raise TypeError(f"{self.key} is not a number")
+        number = float(value)
+        if unit and self.unit:
+            try:
+                number = convert(number, unit, self.unit, self.molar_mass)
+            except UnitError as error:
+                raise ValueRefused(
+                    self.key,
+                    f"I don't know the unit {unit!r} for {self.label}. Could you give it in {self.unit}, "
+                    f"for example {self.example}?",
+                ) from error
+        number = round_noise(number)
+        if (self.low is not None and number < self.low) or (self.high is not None and number > self.high):
+            raise ValueRefused(
+                self.key,
+                f"{format_value(self, number)} is not a possible {self.label}. Could you check it? "
+                f"For example: {self.example}.",
+            )
+        return number
+
+
+def _q(key: str, label: str, unit: str, low: float, high: float, question: str, example: str, **kw: object) -> Fact:
+    return Fact(key, label, "quantity", question, unit=unit, low=low, high=high, example=example, **kw)
+
+
+def _b(key: str, label: str, question: str, plain: str = "") -> Fact:
+    return Fact(key, label, "bool", question, example="yes or no", plain=plain or label)
+
+
+def _vas(key: str, symptom: str) -> Fact:
+    return Fact(
+        key,
+        f"{symptom} score",
+        "score",
+        f"On a scale from 0 (none) to 10 (worst), how bad is your {symptom} at the moment?",
+        unit=None,
+        low=0,
+        high=10,
+        example=f"'{symptom} 7 out of 10'",
+    )
+
+
+FACTS: dict[str, Fact] = {
+    f.key: f
+    for f in (
+        _q("age", "age", "year", 0, 125, "How old is the patient?", "'67 years' or '5 months'"),
+        Fact("sex", "sex", "enum", "Is the patient female or male?", choices=("female", "male"), example="'female'"),
+        _q("weight", "body weight", "kg", 0.3, 350, "What does the patient weigh?", "'18 kg'"),
+        Fact("country", "country", "text", "In which country would the patient take part?", example="'France'"),
+        Fact(
+            "diagnoses",
+            "diagnosis",
+            "concepts",
+            "What condition has the patient been diagnosed with?",
+            example="'essential thrombocythaemia' or 'leukaemia'",
+        ),
+        _b("hct", "haematopoietic cell transplant", "Has the patient had a stem cell (bone marrow) transplant?",
+           "a stem cell transplant"),
+        _b("icu", "ICU admission", "Is the patient in intensive care (ICU or PICU) now?", "being in intensive care"),
+        _q("icu_days_ago", "time since ICU admission", "day", 0, 3650,
+           "How many days ago was the patient admitted to intensive care?", "'2 days ago'"),
+        _b("infection", "suspected or confirmed infection",
+           "Do the doctors think the patient has an infection, or have they confirmed one?", "an infection"),
+        _b("recurrent_infections", "recurrent or uncontrolled infections",
+           "Do you have infections that keep coming back or are not under control?",
+           "infections that keep coming back or are not controlled"),
+        _q("platelets", "platelet count", "G/L", 0, 5000, "What was your latest platelet count?",
+           "'platelets 250 G/L' or '250,000/µL'"),
+        _q("neutrophils", "neutrophil count", "G/L", 0, 200, "What was your latest neutrophil count?",
+           "'neutrophils 2.1 G/L'"),
+        _q("haemoglobin", "haemoglobin", "g/L", 10, 250, "What was your latest haemoglobin?",
+           "'haemoglobin 12.5 g/dL'", molar_mass=16114.5),
+        _q("haematocrit", "haematocrit", "%", 5, 90, "What was your latest haematocrit?", "'haematocrit 45%'"),
+        _q("wbc", "white cell count", "G/L", 0, 1000, "What was your latest white blood cell count?", "'WBC 7.5 G/L'"),
+        _q("ferritin", "ferritin", "ug/L", 0, 500000, "What was the ferritin level (at ICU admission)?",
+           "'ferritin 2500 µg/L'"),
+        _q("alt", "ALT", "U/L", 0, 20000, "What was the latest ALT (liver enzyme) level?", "'ALT 45 U/L'"),
+        _q("bilirubin", "bilirubin", "umol/L", 0, 1500, "What was the latest bilirubin level?",
+           "'bilirubin 20 µmol/L' or '1.2 mg/dL'", molar_mass=584.66),
+        _q("pt", "prothrombin time", "s", 5, 200, "What was the prothrombin time (PT) in seconds?", "'PT 14 s'"),
+        Fact("inr", "INR", "score", "What was the INR?", low=0.5, high=20, example="'INR 1.2'"),
+        Fact("phoenix", "Phoenix sepsis score", "score", "What is the Phoenix sepsis score?", low=0, high=13,
+             example="'Phoenix 3'"),
+        _vas("vas_pruritus", "itching (pruritus)"),
+        _vas("vas_fever", "fever"),
+        _vas("vas_night_sweats", "night sweats"),
+        _vas("vas_fatigue", "tiredness (fatigue)"),
+        Fact(
+            "eln_response",
+            "response to treatment (ELN)",
+            "enum",
+            "How has your blood count responded to your current treatment: completely, partly, or not at all?",
+            choices=("complete", "partial", "none"),
+            example="'partial response'",
+        ),
+        _b("anaemia", "anaemia", "Do you have anaemia (a low red blood cell count)?"),
+        Fact(
+            "medications",
+            "medicines",
+            "medications",
+            "Which medicines is the patient taking now, or took recently, and since when?",
+            example="'hydroxyurea for 8 months'",
+        ),
+        _b("pregnant", "pregnancy", "Are you pregnant?", "pregnancy"),
+        _b("breastfeeding", "breastfeeding", "Are you breastfeeding?", "breastfeeding"),
+        _b("fertile", "could conceive a child", "Could you (or your partner, through you) become pregnant?",
+           "being able to have a child"),
+        _b("contraception", "willing to use contraception",
+           "Would you be willing to use effective birth control during the study?", "using birth control"),
+        _b("dnr", "do-not-resuscitate order or limits of care",
+           "Is there a do-not-resuscitate order, or any limit on intensive care treatments?",
+           "a do-not-resuscitate order or limits on intensive care"),
+        Fact(
+            "allergies",
+            "allergies",
+            "concepts",
+            "Do you have any known allergy to anakinra or to proteins made in E. coli bacteria?",
+            example="'no allergies'",
+        ),
+        _b("legal_protection", "legal protection", "Are you under guardianship or curatorship?",
+           "guardianship or curatorship"),
+        _b("other_trial", "taking part in another trial", "Are you taking part in another clinical trial now?",
+           "another clinical trial"),
+        _b("organ_failure", "pre-existing organ failure",
+           "Before this illness, was there serious organ failure, such as heart failure, severe lung disease "
+           "or chronic kidney failure?", "earlier serious organ failure"),
+        _b("hepatic_encephalopathy", "hepatic encephalopathy",
+           "Is there confusion or drowsiness caused by liver failure (hepatic encephalopathy)?",
+           "brain effects of liver failure"),
+    )
+}
+
+
+class UnknownFact(KeyError):
+    """A fact key that the vocabulary does not hold."""
+
+
+def fact(key: str) -> Fact:
+    """Look a fact up by key, with a clear error for an unknown one."""
+    try:
+        return FACTS[key]
+    except KeyError:
+        raise UnknownFact(f"unknown fact {key!r}") from None
+
+
+def format_value(definition: Fact, value: object) -> str:
+    """Show a stored value as a person reads it: ages of infants in months, numbers without float noise."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if definition.type in ("quantity", "score") and isinstance(value, (int, float)):
+        if definition.key == "age" and value < 2:
+            months = round_noise(value * 12)
+            return f"{_number(months)} months"
+        if definition.key == "age":
+            return f"{_number(value)} years"
+        unit = {"ug/L": "µg/L", "umol/L": "µmol/L", "year": "years", "day": "days"}.get(definition.unit or "", definition.unit)
+        if definition.key.startswith("vas_"):
+            return f"{_number(value)}/10"
+        return f"{_number(value)} {unit}" if unit else _number(value)
+    return str(value)
+
+
+def _number(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))

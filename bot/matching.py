@@ -1,0 +1,169 @@
+"""Verdicts per trial, the reasons in words and numbers, ranking, and the next most useful question.
+
+"eligible" here is the matcher's technical verdict (every checkable rule decided in the
+person's favour); what a person is told is only that a trial may fit and that the study
+team decides.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.catalog.trial import Criterion, Trial
+from bot.facts import FACTS
+from bot.profile import Profile
+
+VERDICT_ORDER = {"eligible": 0, "possible": 1, "ineligible": 2}
+# Asked first whatever the counts say: without them no trial can be placed at all.
+FIRST_FACTS = ("diagnoses", "age")
+
+
+@dataclass
+class CriterionResult:
+    """How one criterion came out: met (good for the person), failed, unknown, or manual."""
+
+    criterion: Criterion
+    status: str
+    reasons: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    def sentence(self) -> str:
+        c = self.criterion
+        detail = "; ".join(self.reasons)
+        if self.status == "failed":
+            head = "Excluded" if c.kind == "exclusion" else "Not met"
+        elif self.status == "met":
+            head = "Not excluded" if c.kind == "exclusion" else "Meets"
+        else:
+            head = "Unknown"
+        return f"{head}: {c.label}" + (f" — {detail}" if detail else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.criterion
+        return {"id": c.id, "kind": c.kind, "label": c.label, "text": c.text, "status": self.status,
+                "reasons": self.reasons, "missing": self.missing,
+                "manual": c.manual, "also_check": c.also_check}
+
+
+@dataclass
+class TrialResult:
+    trial: Trial
+    verdict: str
+    criteria: list[CriterionResult]
+
+    @property
+    def failed(self) -> list[CriterionResult]:
+        return [r for r in self.criteria if r.status == "failed"]
+
+    @property
+    def missing(self) -> list[str]:
+        return list(dict.fromkeys(m for r in self.criteria if r.status == "unknown" for m in r.missing))
+
+    @property
+    def reasons(self) -> list[str]:
+        """Failures first (why it does not fit), then what was checked in the person's favour."""
+        first = [r.sentence() for r in self.failed]
+        return first + [r.sentence() for r in self.criteria if r.status == "met"]
+
+    @property
+    def study_team_checks(self) -> list[str]:
+        checks = [f"{r.criterion.label}: {r.criterion.manual}" for r in self.criteria if r.status == "manual"]
+        checks += [f"{r.criterion.label}: {r.criterion.also_check}" for r in self.criteria
+                   if r.criterion.also_check and r.status != "manual"]
+        return checks
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.trial.data
+        return {
+            "trial_id": self.trial.id,
+            "register_ids": [r["id"] for r in data["register_ids"]],
+            "title": self.trial.title,
+            "plain_title": data.get("plain_title") or self.trial.title,
+            "phase": data.get("phase"),
+            "verdict": self.verdict,
+            "reasons": self.reasons,
+            "missing": [{"fact": key, "label": FACTS[key].label, "question": FACTS[key].question}
+                        for key in self.missing],
+            "study_team_checks": self.study_team_checks,
+            "sites": [{"name": s.name, "city": s.city, "country": s.country, "verified": s.verified,
+                       "display": s.display()} for s in self.trial.sites],
+            "recruitment": [{"country": r.country, "status": r.status, "start": r.start, "display": r.display()}
+                            for r in self.trial.recruitment],
+            "criteria": [r.to_dict() for r in self.criteria],
+        }
+
+
+@dataclass
+class MatchReport:
+    profile: Profile
+    results: list[TrialResult]
+    next_questions: list[dict[str, Any]]
+    closed_left_out: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "profile": self.profile.to_dict(),
+            "results": [r.to_dict() for r in self.results],
+            "next_questions": self.next_questions,
+            "closed_trials_left_out": self.closed_left_out,
+        }
+
+
+def evaluate_criterion(criterion: Criterion, profile: Profile) -> CriterionResult:
+    if criterion.rule is None:
+        return CriterionResult(criterion, "manual")
+    outcome = criterion.rule.evaluate(profile)
+    if outcome.value is None:
+        return CriterionResult(criterion, "unknown", outcome.reasons, outcome.missing)
+    good = outcome.value if criterion.kind == "inclusion" else not outcome.value
+    return CriterionResult(criterion, "met" if good else "failed", outcome.reasons)
+
+
+def evaluate_trial(trial: Trial, profile: Profile) -> TrialResult:
+    results = [evaluate_criterion(c, profile) for c in trial.criteria]
+    if any(r.status == "failed" for r in results):
+        verdict = "ineligible"
+    elif any(r.status == "unknown" for r in results):
+        verdict = "possible"
+    else:
+        verdict = "eligible"
+    return TrialResult(trial, verdict, results)
+
+
+def match(profile: Profile, trials: list[Trial], include_closed: bool = False,
+          country: str | None = None) -> MatchReport:
+    """Evaluate every trial, rank them and work out which questions would settle the most candidates."""
+    chosen = trials if include_closed else [t for t in trials if t.open]
+    results = [evaluate_trial(t, profile) for t in chosen]
+    wanted = (country or "").strip().lower()
+
+    def order(result: TrialResult) -> tuple:
+        far = bool(wanted) and wanted not in {c.lower() for c in result.trial.countries()}
+        return (VERDICT_ORDER[result.verdict], far, len(result.missing), result.trial.id)
+
+    results.sort(key=order)
+    return MatchReport(profile, results, next_questions(results), len(trials) - len(chosen))
+
+
+def next_questions(results: list[TrialResult]) -> list[dict[str, Any]]:
+    """Unknown facts ordered by how many candidate trials their answer would settle."""
+    candidates = [r for r in results if r.verdict == "possible"]
+    mentions: Counter[str] = Counter()
+    decisive: Counter[str] = Counter()
+    for result in candidates:
+        missing = result.missing
+        mentions.update(missing)
+        if len(missing) == 1:
+            decisive[missing[0]] += 1
+    order = list(FACTS)
+
+    def rank(key: str) -> tuple:
+        first = FIRST_FACTS.index(key) if key in FIRST_FACTS else len(FIRST_FACTS)
+        return (first, -mentions[key], -decisive[key], order.index(key))
+
+    return [
+        {"fact": key, "label": FACTS[key].label, "question": FACTS[key].question, "trials": mentions[key]}
+        for key in sorted(mentions, key=rank)
+    ]

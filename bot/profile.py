@@ -1,0 +1,251 @@
+"""What is known about one person: facts in canonical units, concepts said and denied, medicines.
+
+A profile only ever holds checked values: setting a value outside a fact's plausible
+range raises ValueRefused and leaves what was already collected untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.facts import FACTS, ValueRefused, fact
+from bot.units import UnitError, convert, parse_quantity
+from bot.vocab import vocabulary
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+@dataclass
+class ConceptSet:
+    """Concepts a person has, those they said they do not have, and whether they said "none"."""
+
+    asserted: set[str] = field(default_factory=set)
+    denied: set[str] = field(default_factory=set)
+    none: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"has": sorted(self.asserted), "not": sorted(self.denied), "none": self.none}
+
+    def empty(self) -> bool:
+        return not (self.asserted or self.denied or self.none)
+
+
+@dataclass
+class MedicationUse:
+    """One medicine with when it was taken; times are days before now (or before ICU admission)."""
+
+    drug: str
+    current: bool | None = None
+    started_days_ago: float | None = None
+    stopped_days_ago: float | None = None
+    days_before_icu: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"drug": self.drug}
+        for key in ("current", "started_days_ago", "stopped_days_ago", "days_before_icu"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = value
+        return data
+
+
+@dataclass
+class Medications:
+    """Medicines taken, plus medicines or classes the person said they have not taken."""
+
+    uses: list[MedicationUse] = field(default_factory=list)
+    denied: set[str] = field(default_factory=set)
+    none: bool = False
+
+    def add(self, use: MedicationUse) -> None:
+        """A new statement about a drug replaces the older one ("I stopped hydroxyurea last month")."""
+        self.uses = [u for u in self.uses if u.drug != use.drug] + [use]
+        self.denied.discard(use.drug)
+        self.none = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"taken": [u.to_dict() for u in self.uses], "not": sorted(self.denied), "none": self.none}
+
+    def empty(self) -> bool:
+        return not (self.uses or self.denied or self.none)
+
+
+@dataclass
+class Profile:
+    """All facts known about one person."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    diagnoses: ConceptSet = field(default_factory=ConceptSet)
+    allergies: ConceptSet = field(default_factory=ConceptSet)
+    medications: Medications = field(default_factory=Medications)
+
+    def known(self, key: str) -> bool:
+        if key == "diagnoses":
+            return not self.diagnoses.empty()
+        if key == "allergies":
+            return not self.allergies.empty()
+        if key == "medications":
+            return not self.medications.empty()
+        return key in self.values
+
+    def get(self, key: str) -> Any:
+        return self.values.get(key)
+
+    def set(self, key: str, value: Any, unit: str | None = None) -> None:
+        """Check and store one scalar fact; raises ValueRefused and stores nothing when it is impossible."""
+        definition = fact(key)
+        if definition.type in ("quantity", "score"):
+            if isinstance(value, str):
+                try:
+                    number, parsed_unit = parse_quantity(value)
+                except UnitError:
+                    raise ValueRefused(key, f"I could not read {value!r} as a {definition.label}. "
+                                            f"For example: {definition.example}.") from None
+                unit = unit or parsed_unit
+                value = number
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueRefused(key, f"The {definition.label} should be a number, for example {definition.example}.")
+            self.values[key] = definition.canonical(value, unit)
+        elif definition.type == "bool":
+            if not isinstance(value, bool):
+                raise ValueRefused(key, f"For {definition.label} I need a yes or a no.")
+            self.values[key] = value
+        elif definition.type == "enum":
+            text = str(value).strip().lower()
+            if text not in definition.choices:
+                raise ValueRefused(key, f"For {definition.label} I can take one of: {', '.join(definition.choices)}.")
+            self.values[key] = text
+        elif definition.type == "text":
+            self.values[key] = str(value).strip()
+        else:
+            raise TypeError(f"{key} is set through its own collection, not set()")
+
+    def forget(self, key: str) -> None:
+        """Make a fact unknown again ("I don't know" after a wrong answer)."""
+        if key == "diagnoses":
+            self.diagnoses = ConceptSet()
+        elif key == "allergies":
+            self.allergies = ConceptSet()
+        elif key == "medications":
+            self.medications = Medications()
+        else:
+            self.values.pop(key, None)
+
+    def update(self, other: Profile) -> list[str]:
+        """Take every fact other knows, newer over older; returns the keys that changed."""
+        changed = [k for k, v in other.values.items() if self.values.get(k) != v]
+        self.values.update(other.values)
+        for name in ("diagnoses", "allergies"):
+            mine: ConceptSet = getattr(self, name)
+            theirs: ConceptSet = getattr(other, name)
+            if theirs.empty():
+                continue
+            before = mine.to_dict()
+            mine.asserted = (mine.asserted - theirs.denied) | theirs.asserted
+            mine.denied = (mine.denied - theirs.asserted) | theirs.denied
+            mine.none = theirs.none or (mine.none and not theirs.asserted)
+            if theirs.asserted:
+                mine.none = False
+            if mine.to_dict() != before:
+                changed.append(name)
+        if not other.medications.empty():
+            before_meds = self.medications.to_dict()
+            for use in other.medications.uses:
+                self.medications.add(use)
+            for denied in other.medications.denied:
+                self.medications.uses = [u for u in self.medications.uses if u.drug != denied]
+                self.medications.denied.add(denied)
+            if other.medications.none:
+                self.medications = Medications(none=True)
+            if self.medications.to_dict() != before_meds:
+                changed.append("medications")
+        return changed
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = dict(sorted(self.values.items()))
+        for name in ("diagnoses", "allergies", "medications"):
+            part = getattr(self, name)
+            if not part.empty():
+                data[name] = part.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Profile:
+        """Read a profile written by to_dict, or a hand-written profile file (see profile_from_mapping)."""
+        return profile_from_mapping(data)
+
+
+def _days(text: Any, key: str) -> float:
+    """Read "7 months" or 3 (days) as a number of days."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return float(text)
+    try:
+        number, unit = parse_quantity(str(text).replace("ago", "").strip())
+        return convert(number, unit or "day", "day")
+    except UnitError:
+        raise ValueRefused(key, f"I could not read {text!r} as a length of time, e.g. '7 months'.") from None
+
+
+def _concepts(raw: Any, key: str, allow_drugs: bool) -> ConceptSet:
+    voc = vocabulary()
+    if isinstance(raw, (list, str)):
+        raw = {"has": [raw] if isinstance(raw, str) else raw}
+    result = ConceptSet(none=bool(raw.get("none", False)))
+    for part, target in (("has", result.asserted), ("not", result.denied)):
+        for code in raw.get(part) or ():
+            if code not in voc.concepts and not (allow_drugs and code in voc.drugs):
+                raise ValueRefused(key, f"unknown concept {code!r} in {key}")
+            target.add(code)
+    return result
+
+
+def _medications(raw: Any) -> Medications:
+    voc = vocabulary()
+    if isinstance(raw, list):
+        raw = {"taken": raw}
+    meds = Medications(none=bool(raw.get("none", False)))
+    for item in raw.get("taken") or ():
+        item = {"drug": item} if isinstance(item, str) else item
+        drug = item.get("drug")
+        if drug not in voc.drugs:
+            raise ValueRefused("medications", f"unknown medicine {drug!r}")
+        use = MedicationUse(drug=drug, current=item.get("current"))
+        if "since" in item:
+            use.started_days_ago = _days(item["since"], "medications")
+            use.current = True if use.current is None else use.current
+        for key in ("started_days_ago", "stopped_days_ago", "days_before_icu"):
+            if key in item:
+                setattr(use, key, _days(item[key], "medications"))
+        if "stopped" in item:
+            use.stopped_days_ago = _days(item["stopped"], "medications")
+            use.current = False
+        if "before_icu" in item:
+            use.days_before_icu = _days(item["before_icu"], "medications")
+            use.current = False if use.current is None else use.current
+        meds.uses.append(use)
+    for code in raw.get("not") or ():
+        if code not in voc.drugs and code not in voc.classes:
+            raise ValueRefused("medications", f"unknown medicine or class {code!r}")
+        meds.denied.add(code)
+    return meds
+
+
+def profile_from_mapping(data: dict[str, Any]) -> Profile:
+    """Build a profile from a mapping such as a profile file: {"age": "6 years", "platelets": "90,000/µL", ...}."""
+    profile = Profile()
+    for key, value in data.items():
+        if key == "diagnoses":
+            profile.diagnoses = _concepts(value, key, allow_drugs=False)
+        elif key == "allergies":
+            profile.allergies = _concepts(value, key, allow_drugs=True)
+        elif key == "medications":
+            profile.medications = _medications(value)
+        elif key in FACTS:
+            if isinstance(value, dict):
+                profile.set(key, value.get("value"), value.get("unit"))
+            else:
+                profile.set(key, value)
+        else:
+            raise ValueRefused(key, f"unknown fact {key!r}")
+    return profile

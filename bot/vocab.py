@@ -1,0 +1,136 @@
+"""Diagnoses, allergens and medicines: codes, hierarchy and the names people use.
+
+Rules name a concept or a drug class once; the hierarchy makes a child concept,
+a synonym or a brand name match it, so "Hydrea" satisfies "cytoreductive therapy"
+and "ALL" satisfies "any malignancy".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+DATA = Path(__file__).parent / "data"
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A diagnosis or allergen with its code and parent."""
+
+    id: str
+    label: str
+    parent: str | None
+    icd10: str | None
+    synonyms: tuple[str, ...]
+    synonyms_cs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Drug:
+    """A medicine with its ATC code, names and the classes rules ask about."""
+
+    id: str
+    label: str
+    atc: str | None
+    synonyms: tuple[str, ...]
+    synonyms_cs: tuple[str, ...]
+    brands: tuple[str, ...]
+    classes: tuple[str, ...]
+    half_life_days: float | None
+
+
+@dataclass(frozen=True)
+class DrugClass:
+    """A class of medicines, possibly inside a wider class."""
+
+    id: str
+    label: str
+    parent: str | None
+
+
+class Vocabulary:
+    """The loaded concept and drug tables with hierarchy look-ups."""
+
+    def __init__(self, concepts: dict[str, Concept], drugs: dict[str, Drug], classes: dict[str, DrugClass]) -> None:
+        self.concepts = concepts
+        self.drugs = drugs
+        self.classes = classes
+        for table, name in ((concepts, "concept"), (classes, "drug class")):
+            for item in table.values():
+                if item.parent and item.parent not in table:
+                    raise ValueError(f"{name} {item.id!r} has unknown parent {item.parent!r}")
+        for drug in drugs.values():
+            for cls in drug.classes:
+                if cls not in classes:
+                    raise ValueError(f"drug {drug.id!r} has unknown class {cls!r}")
+
+    def concept_ancestors(self, code: str) -> list[str]:
+        """The concept itself and every concept above it."""
+        chain: list[str] = []
+        while code and code in self.concepts and code not in chain:
+            chain.append(code)
+            code = self.concepts[code].parent or ""
+        return chain
+
+    def concept_within(self, code: str, ancestor: str) -> bool:
+        """Whether code is ancestor or lies below it."""
+        return ancestor in self.concept_ancestors(code)
+
+    def is_allergen(self, code: str) -> bool:
+        """Allergies may name a concept (E. coli proteins) or a drug (anakinra)."""
+        return code in self.concepts or code in self.drugs
+
+    def class_ancestors(self, cls: str) -> list[str]:
+        chain: list[str] = []
+        while cls and cls in self.classes and cls not in chain:
+            chain.append(cls)
+            cls = self.classes[cls].parent or ""
+        return chain
+
+    def drug_classes(self, drug_id: str) -> set[str]:
+        """Every class a drug belongs to, wider classes included."""
+        found: set[str] = set()
+        for cls in self.drugs[drug_id].classes:
+            found.update(self.class_ancestors(cls))
+        return found
+
+    def drug_in(self, drug_id: str, drugs: tuple[str, ...] = (), classes: tuple[str, ...] = ()) -> bool:
+        """Whether a drug is one of the named drugs or belongs to one of the named classes."""
+        if drug_id in drugs:
+            return True
+        return bool(self.drug_classes(drug_id) & set(classes)) if drug_id in self.drugs else False
+
+    def label(self, code: str) -> str:
+        """A readable name for a concept, drug or drug class id."""
+        for table in (self.concepts, self.drugs, self.classes):
+            if code in table:
+                return table[code].label
+        return code
+
+
+def _tuple(raw: dict, key: str) -> tuple[str, ...]:
+    return tuple(str(x) for x in raw.get(key) or ())
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    """Load the shipped tables once per process."""
+    concepts_raw = yaml.safe_load((DATA / "concepts.yaml").read_text(encoding="utf-8"))
+    drugs_raw = yaml.safe_load((DATA / "drugs.yaml").read_text(encoding="utf-8"))
+    concepts = {
+        key: Concept(key, raw["label"], raw.get("parent"), raw.get("icd10"), _tuple(raw, "synonyms"),
+                     _tuple(raw, "synonyms_cs"))
+        for key, raw in concepts_raw.items()
+    }
+    classes = {
+        key: DrugClass(key, raw["label"], raw.get("parent")) for key, raw in drugs_raw["classes"].items()
+    }
+    drugs = {
+        key: Drug(key, raw["label"], raw.get("atc"), _tuple(raw, "synonyms"), _tuple(raw, "synonyms_cs"),
+                  _tuple(raw, "brands"), _tuple(raw, "classes"), raw.get("half_life_days"))
+        for key, raw in drugs_raw["drugs"].items()
+    }
+    return Vocabulary(concepts, drugs, classes)
