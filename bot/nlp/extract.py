@@ -1,0 +1,264 @@
+"""Free text to patient facts: "6 y/o, ALL post-HCT, PICU, Phoenix 3, ferritin 4500" becomes a Profile.
+
+Values that cannot be true are not stored; they come back as problems with a message
+to show the person, so one bad number never spoils the facts read alongside it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from spacy.tokens import Doc, Span
+
+from bot.facts import FACTS, ValueRefused
+from bot.nlp.pipeline import pipeline
+from bot.nlp.values import days_ago, read_ages, read_value_after, read_weights, span_days
+from bot.profile import MedicationUse, Profile
+
+MAX_CHARS = 2000
+_CAREGIVER = re.compile(r"\b(?:my|our)\s+(daughter|son|child|kid|baby|boy|girl|mother|mum|mom|father|dad|wife|"
+                        r"husband|partner|brother|sister|grandson|granddaughter|grandchild)\b", re.I)
+_CLINICIAN = re.compile(r"\b(?:the patient|my patient|pt|y/o|yo|referr\w*)\b", re.I)
+_RELATION_SEX = {"daughter": "female", "girl": "female", "mother": "female", "mum": "female", "mom": "female",
+                 "wife": "female", "sister": "female", "granddaughter": "female", "son": "male", "boy": "male",
+                 "father": "male", "dad": "male", "husband": "male", "brother": "male", "grandson": "male"}
+_PAST = re.compile(r"\b(stopped|discontinued|came off|ended|finished|received|took|had|given|got|was on|were on|"
+                   r"last dose|last given|previously|prior|before)\b", re.I)
+_STOPPED = re.compile(r"\b(stopped|discontinued|came off|ended|finished|quit)\b", re.I)
+_FOR = re.compile(r"\b(?:for|since|over)\s+(?:the\s+(?:last|past)\s+)?(.{1,20}?(?:days?|weeks?|months?|years?|"
+                  r"yrs?|mos?))\b", re.I)
+_BEFORE_ICU = re.compile(r"(.{1,20}?(?:days?|weeks?|months?|d|h|hours?))\s+(?:before|prior to|pre)\s+(?:the\s+)?"
+                         r"(?:p?icu|intensive care|admission|itu)", re.I)
+_WILLING = re.compile(r"\b(willing|agree|agrees|happy|ok|okay|fine)\b", re.I)
+_COUNTRIES = {"france": "France", "netherlands": "Netherlands", "the netherlands": "Netherlands",
+              "holland": "Netherlands", "belgium": "Belgium", "germany": "Germany", "spain": "Spain",
+              "italy": "Italy", "united states": "United States", "usa": "United States", "us": "United States",
+              "united kingdom": "United Kingdom", "uk": "United Kingdom", "greece": "Greece", "poland": "Poland",
+              "singapore": "Singapore", "canada": "Canada", "denmark": "Denmark", "norway": "Norway",
+              "switzerland": "Switzerland", "austria": "Austria", "sweden": "Sweden"}
+_COUNTRY = re.compile(r"\b(?:in|from|near|live in|living in)\s+(" + "|".join(
+    sorted((re.escape(c) for c in _COUNTRIES), key=len, reverse=True)) + r")\b", re.I)
+_COUNT_FACTS = {"platelets", "neutrophils", "wbc"}
+
+
+@dataclass
+class Extraction:
+    """What one message said: the facts, the values refused, and who is speaking."""
+
+    profile: Profile
+    problems: list[ValueRefused] = field(default_factory=list)
+    speaker: str = "self"
+    found: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"profile": self.profile.to_dict(), "speaker": self.speaker,
+                "problems": [{"fact": p.fact, "message": p.message} for p in self.problems]}
+
+
+class _Reader:
+    """Collects facts from one document; each method handles one kind of entity."""
+
+    def __init__(self, text: str, doc: Doc) -> None:
+        self.text = text
+        self.doc = doc
+        self.profile = Profile()
+        self.problems: list[ValueRefused] = []
+        self.found: list[str] = []
+        self.used: list[tuple[int, int]] = []
+
+    def set(self, key: str, value: Any, unit: str | None = None) -> None:
+        try:
+            self.profile.set(key, value, unit)
+            self.found.append(key)
+        except ValueRefused as problem:
+            if not any(p.fact == key for p in self.problems):
+                self.problems.append(problem)
+
+    def clause_of(self, ent: Span) -> tuple[int, int]:
+        """Character range of the punctuation-bounded stretch around an entity."""
+        start = max((m.end() for m in re.finditer(r"[;.!?\n]|,(?!\d)", self.text[: ent.start_char])), default=0)
+        tail = re.search(r"[;.!?\n]|,(?!\d)", self.text[ent.end_char:])
+        end = ent.end_char + tail.start() if tail else len(self.text)
+        return start, end
+
+    def clause_has(self, ent: Span, labels: set[str]) -> bool:
+        start, end = self.clause_of(ent)
+        return any(e.label_ in labels and start <= e.start_char < end for e in self.doc.ents if e is not ent)
+
+    def lab(self, ent: Span) -> None:
+        key = ent.ent_id_
+        reading = read_value_after(self.text, ent.end_char)
+        if reading is None:
+            if not ent._.negated and key != "weight":
+                definition = FACTS[key]
+                self.problems.append(ValueRefused(
+                    key, f"I couldn't read a number for the {definition.label}. For example: {definition.example}."))
+            return
+        self.used.append((ent.start_char, reading.end))
+        if reading.unknown_unit:
+            self.problems.append(ValueRefused(
+                key, f"I don't know the unit {reading.unknown_unit!r} for the {FACTS[key].label}. "
+                     f"For example: {FACTS[key].example}."))
+            return
+        unit = reading.unit
+        if unit is None and key in _COUNT_FACTS and reading.number >= 1000:
+            unit = "/uL"
+        if unit is None and key == "haemoglobin" and reading.number < 25:
+            unit = "g/dL"
+        if unit is None and key == "weight":
+            unit = "kg"
+        self.set(key, reading.number, unit)
+
+    def symptom(self, ent: Span) -> None:
+        reading = read_value_after(self.text, ent.end_char)
+        if reading and (reading.out_of_ten or reading.unit is None) and not ent._.negated:
+            self.used.append((ent.start_char, reading.end))
+            self.set(ent.ent_id_, reading.number)
+        elif ent._.negated:
+            self.set(ent.ent_id_, 0)
+
+    def flag(self, ent: Span) -> None:
+        key = ent.ent_id_
+        value = not ent._.negated
+        if key == "contraception" and not ent._.negated:
+            start, _ = self.clause_of(ent)
+            before = self.text[start:ent.start_char].lower()
+            value = not re.search(r"\b(won'?t|will not|unwilling|refuses?|doesn'?t want|do not want)\b", before)
+        if key == "infection" and not value:
+            self.set("recurrent_infections", False)
+        if key == "icu" and value:
+            start, end = self.clause_of(ent)
+            ago = days_ago(self.text[start:end])
+            if ago is not None:
+                self.set("icu_days_ago", ago)
+        self.set(key, value)
+
+    def diagnosis(self, ent: Span) -> None:
+        code = ent.ent_id_
+        if code == "e_coli_proteins" or self.clause_has(ent, {"ALLERGY"}):
+            (self.profile.allergies.denied if ent._.negated else self.profile.allergies.asserted).add(code)
+            self.found.append("allergies")
+            return
+        target = self.profile.diagnoses.denied if ent._.negated else self.profile.diagnoses.asserted
+        target.add(code)
+        self.found.append("diagnoses")
+
+    def drug(self, ent: Span, drugs: list[Span]) -> None:
+        code = ent.ent_id_
+        if self.clause_has(ent, {"ALLERGY"}):
+            (self.profile.allergies.denied if ent._.negated else self.profile.allergies.asserted).add(code)
+            self.found.append("allergies")
+            return
+        self.found.append("medications")
+        if ent._.negated and not _STOPPED.search(self.text[self.clause_of(ent)[0]:ent.start_char]):
+            self.profile.medications.denied.add(code)
+            return
+        self.profile.medications.add(self._timing(ent, drugs))
+
+    def _timing(self, ent: Span, drugs: list[Span]) -> MedicationUse:
+        start, end = self.clause_of(ent)
+        earlier = [d.end_char for d in drugs if d.end_char <= ent.start_char and d.end_char > start]
+        later = [d.start_char for d in drugs if d.start_char >= ent.end_char and d.start_char < end]
+        window = self.text[max(earlier, default=start): min(later, default=end)]
+        use = MedicationUse(drug=ent.ent_id_)
+        before_icu = _BEFORE_ICU.search(window)
+        if before_icu:
+            use.days_before_icu = span_days(before_icu.group(1))
+            use.current = False
+            return use
+        stopped = _STOPPED.search(window)
+        if stopped:
+            use.current = False
+            use.stopped_days_ago = span_days(window[stopped.end():]) or span_days(window)
+            return use
+        duration = _FOR.search(window)
+        if duration:
+            use.started_days_ago = span_days(duration.group(1))
+            use.current = not re.search(r"\b(was|were|had been)\b", window, re.I)
+            return use
+        if _PAST.search(window):
+            use.current = False
+            use.stopped_days_ago = span_days(window)
+            return use
+        use.current = True
+        return use
+
+    def drug_class(self, ent: Span) -> None:
+        if ent._.negated and not self.clause_has(ent, {"ALLERGY"}):
+            self.profile.medications.denied.add(ent.ent_id_)
+            self.found.append("medications")
+
+    def ages_and_weights(self) -> None:
+        ages = read_ages(self.text)
+        for age in ages[:1]:
+            self.set("age", age.years_or_count, age.unit)
+            if age.sex:
+                self.set("sex", age.sex)
+        if "weight" not in self.profile.values:
+            for number, unit, start, end in read_weights(self.text):
+                if not any(s <= start < e for s, e in self.used):
+                    self.set("weight", number, unit)
+                    break
+
+    def speaker_and_sex(self) -> str:
+        relation = _CAREGIVER.search(self.text)
+        if relation:
+            sex = _RELATION_SEX.get(relation.group(1).lower())
+            if sex and "sex" not in self.profile.values:
+                self.set("sex", sex)
+            return "caregiver"
+        return "clinician" if _CLINICIAN.search(self.text) else "self"
+
+    def country(self) -> None:
+        match = _COUNTRY.search(self.text)
+        if match:
+            self.set("country", _COUNTRIES[match.group(1).lower()])
+
+
+def extract(text: str) -> Extraction:
+    """Read every fact a message states; impossible values come back as problems, not facts."""
+    problems: list[ValueRefused] = []
+    if len(text) > MAX_CHARS:
+        problems.append(ValueRefused("message", f"That message is very long; I read only the first {MAX_CHARS} "
+                                                "characters. Could you send the rest in a shorter message?"))
+        text = text[:MAX_CHARS]
+    text = text.replace("μ", "µ")
+    doc = pipeline()(text)
+    reader = _Reader(text, doc)
+    reader.problems.extend(problems)
+    drugs = [e for e in doc.ents if e.label_ == "DRUG"]
+    for ent in doc.ents:
+        label = ent.label_
+        if label == "LAB":
+            reader.lab(ent)
+        elif label == "SYMPTOM":
+            reader.symptom(ent)
+        elif label == "FLAG":
+            reader.flag(ent)
+        elif label == "INFERTILE" and not ent._.negated:
+            reader.set("fertile", False)
+        elif label == "DIAG":
+            reader.diagnosis(ent)
+        elif label == "DRUG":
+            reader.drug(ent, drugs)
+        elif label == "CLASS":
+            reader.drug_class(ent)
+        elif label == "NOMEDS":
+            reader.profile.medications.none = True
+            reader.found.append("medications")
+        elif label == "NOALLERGY":
+            reader.profile.allergies.none = True
+            reader.found.append("allergies")
+        elif label == "ALLERGY" and ent._.negated and not reader.clause_has(ent, {"DRUG", "DIAG"}):
+            reader.profile.allergies.none = True
+            reader.found.append("allergies")
+        elif label == "ELN" and not ent._.negated:
+            reader.set("eln_response", ent.ent_id_)
+        elif label == "SEX" and "sex" not in reader.profile.values:
+            reader.set("sex", ent.ent_id_)
+    reader.ages_and_weights()
+    speaker = reader.speaker_and_sex()
+    reader.country()
+    return Extraction(reader.profile, reader.problems, speaker, list(dict.fromkeys(reader.found)))

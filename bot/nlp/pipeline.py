@@ -1,0 +1,102 @@
+"""The spaCy pipeline: a blank English tokenizer, an entity ruler for clinical terms, clause-bounded negation.
+
+No pretrained English pipeline is trusted here, so every term comes from patterns that
+ship in the repository: hand-written ones in patterns/terms.jsonl, and diagnosis and
+drug names generated from the vocabulary tables so a new synonym needs one edit only.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from bot.vocab import vocabulary
+
+PATTERNS = Path(__file__).parent / "patterns"
+
+# Words that open a negation; its scope runs to the end of the clause, never further.
+NEGATION_CUES = {"no", "not", "n't", "never", "without", "denies", "denied", "deny", "none", "neither", "nor",
+                 "unwilling", "refuses", "refuse", "refused", "negative", "nil", "absent", "excluded", "wo"}
+# Words after which a new clause starts, so "no fever but itching 7/10" negates fever only.
+CLAUSE_BREAK_WORDS = {"but", "however", "although", "though", "whereas", "yet", "and", "plus", "also", "while",
+                      "with", "except", "apart"}
+CLAUSE_BREAK_PUNCT = {",", ";", ".", "!", "?", "(", ")", "\n", "—", "–"}
+# "no history of", "not on any": filler between a cue and the term stays inside the scope.
+
+if not Span.has_extension("negated"):
+    Span.set_extension("negated", default=False)
+if not Doc.has_extension("clauses"):
+    Doc.set_extension("clauses", default=[])
+
+
+def clause_spans(doc: Doc) -> list[tuple[int, int]]:
+    """Token index ranges of clauses: split at punctuation and at joining words."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for token in doc:
+        text = token.text
+        lower = token.lower_
+        if text in CLAUSE_BREAK_PUNCT or token.is_space or (lower in CLAUSE_BREAK_WORDS and token.i > start):
+            if token.i > start:
+                spans.append((start, token.i))
+            start = token.i + (0 if lower in CLAUSE_BREAK_WORDS else 1)
+    if start < len(doc):
+        spans.append((start, len(doc)))
+    return spans
+
+
+@Language.component("clause_negation")
+def clause_negation(doc: Doc) -> Doc:
+    """Mark an entity negated when a cue stands before it in its clause, or a "no"/"negative" follows it."""
+    clauses = clause_spans(doc)
+    doc._.clauses = clauses
+    for ent in doc.ents:
+        for start, end in clauses:
+            if start <= ent.start < end:
+                before = [t.lower_ for t in doc[start:ent.start]]
+                after = [t.lower_ for t in doc[ent.end:end]][:2]
+                post = bool(after) and after[-1] in {"no", "negative", "absent", "excluded", "none"} and (
+                    len(after) == 1 or after[0] in {":", "-", "=", "is", "was"})
+                ent._.negated = any(w in NEGATION_CUES for w in before) or post
+                break
+    return doc
+
+
+def _vocabulary_patterns() -> list[dict]:
+    voc = vocabulary()
+    patterns: list[dict] = []
+    for concept in voc.concepts.values():
+        for phrase in (concept.label, *concept.synonyms):
+            patterns.append({"label": "DIAG", "pattern": phrase, "id": concept.id})
+        for phrase in concept.synonyms_cs:
+            patterns.append({"label": "DIAG", "pattern": [{"ORTH": t} for t in phrase.split()], "id": concept.id})
+    for drug in voc.drugs.values():
+        for phrase in (drug.label, *drug.synonyms, *drug.brands):
+            patterns.append({"label": "DRUG", "pattern": phrase, "id": drug.id})
+        for phrase in drug.synonyms_cs:
+            patterns.append({"label": "DRUG", "pattern": [{"ORTH": t} for t in phrase.split()], "id": drug.id})
+    return patterns
+
+
+def _file_patterns() -> list[dict]:
+    rows: list[dict] = []
+    for path in sorted(PATTERNS.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                rows.append(json.loads(line))
+    return rows
+
+
+@lru_cache(maxsize=1)
+def pipeline() -> Language:
+    """Build the pipeline once per process (about a tenth of a second)."""
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
+    ruler.add_patterns(_file_patterns() + _vocabulary_patterns())
+    nlp.add_pipe("clause_negation")
+    return nlp

@@ -1,0 +1,176 @@
+"""Reading numbers, units, ages and time spans out of raw text.
+
+spaCy splits "12x10^9/L" and "10.5g/dL" unpredictably, so values are read from the
+characters right after a recognised term rather than from tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.units import known_unit, parse_number
+
+NUMBER = r"(?<![\w.])(-?\d+(?:[.,]\d+)*)(k\b)?"
+_FILLER = r"(?:\s*(?:[:=~≈]|of|is|was|were|are|at|about|around|approx\.?|approximately|now|currently|today|" \
+          r"score|sepsis score|level|levels|count|vas|value|only|just|\(|\)|-)\s*)*"
+_VALUE_AFTER = re.compile(r"^" + _FILLER + r"\s*" + NUMBER, re.IGNORECASE)
+_OUT_OF_TEN = re.compile(r"^\s*(?:/\s*10|out of\s*10|on\s*10)\b", re.IGNORECASE)
+_UNIT_LIKE = re.compile(r"^[A-Za-zµμ%/^*0-9³]+$")
+
+WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+
+
+@dataclass
+class Reading:
+    """A number read after a term, with its unit text if one was written."""
+
+    number: float
+    unit: str | None
+    end: int
+    unknown_unit: str | None = None
+    out_of_ten: bool = False
+
+
+def read_unit(text: str) -> tuple[str | None, int, str | None]:
+    """The longest known unit at the start of text: (unit, characters used, unknown unit-looking word)."""
+    stripped = text.lstrip()
+    offset = len(text) - len(stripped)
+    words = re.split(r"(\s+)", stripped)
+    best: tuple[str | None, int] = (None, 0)
+    joined = ""
+    used = 0
+    for i in range(0, min(len(words), 7), 2):
+        joined += words[i]
+        used += len(words[i]) + (len(words[i - 1]) if i else 0)
+        if known_unit(joined.rstrip(".,;:)")):
+            best = (joined.rstrip(".,;:)"), offset + used - (len(joined) - len(joined.rstrip(".,;:)"))))
+    if best[0]:
+        return best[0], best[1], None
+    first = words[0].rstrip(".,;:)") if words else ""
+    attached = offset == 0 and bool(first)
+    if first and _UNIT_LIKE.match(first) and ("/" in first or attached):
+        return None, 0, first
+    return None, 0, None
+
+
+def read_value_after(text: str, start: int) -> Reading | None:
+    """The number (and unit) that follows a term at text[start:], within a few filler words."""
+    match = _VALUE_AFTER.match(text[start:])
+    if not match:
+        return None
+    number = parse_number(match.group(1)) * (1000 if match.group(2) else 1)
+    rest_at = start + match.end()
+    ten = _OUT_OF_TEN.match(text[rest_at:])
+    if ten:
+        return Reading(number, None, rest_at + ten.end(), out_of_ten=True)
+    unit, used, unknown = read_unit(text[rest_at:])
+    return Reading(number, unit, rest_at + used, unknown)
+
+
+_SPAN = re.compile(
+    r"\b(\d+(?:[.,]\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s*[- ]?\s*"
+    r"(days?|d|weeks?|wks?|months?|mos?|years?|yrs?|y)\b",
+    re.IGNORECASE,
+)
+_DAYS = {"d": 1, "day": 1, "w": 7, "wk": 7, "week": 7, "mo": 365.25 / 12, "month": 365.25 / 12, "y": 365.25,
+         "yr": 365.25, "year": 365.25}
+
+
+def _unit_days(unit: str) -> float:
+    unit = unit.lower().rstrip("s") or "s"
+    return _DAYS.get(unit, _DAYS.get(unit[:2], 1.0))
+
+
+def span_days(text: str) -> float | None:
+    """"7 months" → days; "last month", "yesterday" too."""
+    lower = text.lower()
+    for phrase, days in (("yesterday", 1.0), ("today", 0.0), ("last week", 7.0), ("last month", 365.25 / 12),
+                         ("last year", 365.25), ("this week", 3.0), ("this morning", 0.0)):
+        if phrase in lower:
+            return days
+    match = _SPAN.search(text)
+    if not match:
+        return None
+    raw = match.group(1).lower()
+    amount = float(WORD_NUMBERS[raw]) if raw in WORD_NUMBERS else parse_number(raw)
+    return amount * _unit_days(match.group(2))
+
+
+_AGE_PATTERNS = (
+    # 6 y/o, 6yo, 6 year old, 6-year-old, 5 month old, 67 yrs old
+    re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)\s*-?\s*(y/o|y\.o\.?|yo|yrs? old|years?[- ]old|yr[- ]old|"
+               r"months?[- ]old|mo[- ]old|mos? old|weeks?[- ]old|wk[- ]old|days?[- ]old)(?![\w])", re.I),
+    # aged 67, age 6, age: 5 months
+    re.compile(r"\bage[ds]?\s*[:=]?\s*(\d+(?:[.,]\d+)?)\s*(years?|yrs?|y|months?|mo|weeks?|days?)?(?![\w/])", re.I),
+    # 67M, 67 F, 6yo F handled above; 67-year-old woman
+    re.compile(r"(?<![\w.])(\d{1,3})\s?([MF])(?![\w])"),
+    # I'm 67, I am 67 (years), my daughter is 6, she is 5 months
+    re.compile(r"\b(?:i'?m|i am|(?:my|our) (?:daughter|son|child|kid|baby|boy|girl|mother|mum|mom|father|dad|"
+               r"wife|husband|partner|brother|sister|patient)(?: is| who is|,)?|(?:she|he|the patient|patient|pt)"
+               r"(?: is|'s))\s+(?:now\s+|only\s+|just\s+)?(-?\d+(?:[.,]\d+)?)\s*(years?|yrs?|y|months?|mo|weeks?|"
+               r"days?)?(?:\s+old)?(?![\w/%])(?!\s*(?:kg|kilo|lb|pound|cm|g/|x|\*|%))", re.I),
+    # turns 18 today, 18th birthday
+    re.compile(r"\b(?:turns?|turned|turning)\s+(\d+)\b|\b(\d+)(?:st|nd|rd|th) birthday\b", re.I),
+)
+
+
+@dataclass
+class AgeReading:
+    years_or_count: float
+    unit: str
+    sex: str | None
+    start: int
+    end: int
+
+
+def read_ages(text: str) -> list[AgeReading]:
+    """Every age statement, with the unit said (years when none is)."""
+    found: list[AgeReading] = []
+    for index, pattern in enumerate(_AGE_PATTERNS):
+        for match in pattern.finditer(text):
+            if any(a.start <= match.start() < a.end for a in found):
+                continue
+            groups = [g for g in match.groups() if g is not None]
+            if not groups:
+                continue
+            number = parse_number(groups[0])
+            word = (groups[1] if len(groups) > 1 else "").lower()
+            sex = None
+            if index == 2:
+                sex = "male" if groups[1] == "M" else "female"
+                word = "year"
+            unit = "year"
+            for prefix, name in (("mo", "month"), ("w", "week"), ("d", "day")):
+                if word.startswith(prefix):
+                    unit = name
+            found.append(AgeReading(number, unit, sex, match.start(), match.end()))
+    return found
+
+
+_WEIGHT = re.compile(r"(?<![\w.])(-?\d+(?:[.,]\d+)?)\s*(kg|kgs|kilos?|kilograms?|lbs?|pounds?)\b", re.I)
+
+
+def read_weights(text: str) -> list[tuple[float, str, int, int]]:
+    """Free-standing weights such as "18 kg" or "40 lbs"."""
+    return [(parse_number(m.group(1)), m.group(2), m.start(), m.end()) for m in _WEIGHT.finditer(text)]
+
+
+_DAYS_AGO = re.compile(r"\b(\d+|a|an|one|two|three|four|five|six|seven)\s*(days?|weeks?|hours?|hrs?)\s+ago\b", re.I)
+
+
+def days_ago(text: str) -> float | None:
+    """"2 days ago", "yesterday", "today" → days."""
+    match = _DAYS_AGO.search(text)
+    if match:
+        raw = match.group(1).lower()
+        amount = float(WORD_NUMBERS.get(raw, 0) or raw)
+        unit = match.group(2).lower()
+        return amount * (7 if unit.startswith("week") else 1 / 24 if unit.startswith("h") else 1)
+    lower = text.lower()
+    if "yesterday" in lower:
+        return 1.0
+    if "today" in lower or "this morning" in lower or "tonight" in lower:
+        return 0.0
+    return None
