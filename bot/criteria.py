@@ -16,6 +16,8 @@ from bot.units import UnitError, convert, parse_quantity
 from bot.vocab import vocabulary
 
 Tri = bool | None
+# Below this age (years) pregnancy and breastfeeding are taken as "no" rather than asked of a parent.
+CHILD_AGE = 10
 
 
 class RuleError(ValueError):
@@ -43,6 +45,9 @@ def lookup(profile: Profile, key: str) -> Any:
         return value
     sex = profile.get("sex")
     if key in ("pregnant", "breastfeeding") and sex == "male":
+        return False
+    age = profile.get("age")
+    if key in ("pregnant", "breastfeeding") and age is not None and age < CHILD_AGE:
         return False
     if key == "infection" and any(vocabulary().concept_within(c, "sepsis") for c in profile.diagnoses.asserted):
         return True
@@ -100,7 +105,10 @@ class IsBool(Rule):
         value = lookup(profile, self.fact.key)
         if value is None:
             return Outcome(None, missing=[self.fact.key])
-        reason = f"{self.fact.plain}: {'yes' if value else 'no'}"
+        reason = f"{self.fact.label}: {'yes' if value else 'no'}"
+        if profile.get(self.fact.key) is None:
+            reason += f" (taken as no at age {format_value(FACTS['age'], profile.get('age'))})" if (
+                self.fact.key in ("pregnant", "breastfeeding") and profile.get("sex") != "male") else ""
         return Outcome(value == self.expected, [reason])
 
     def facts(self) -> set[str]:
@@ -183,7 +191,7 @@ class MedicationRule(Rule):
             return Outcome(None, reasons, missing=["medications"])
         if outcomes:
             return Outcome(False, [r for o in outcomes for r in o.reasons])
-        if meds.none or self._all_denied(meds.denied):
+        if meds.complete or self._all_denied(meds.denied):
             return Outcome(False, [f"no {self.describe()} reported"])
         return Outcome(None, missing=["medications"])
 

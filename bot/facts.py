@@ -163,7 +163,7 @@ FACTS: dict[str, Fact] = {
             "Do you have any known allergy to anakinra or to proteins made in E. coli bacteria?",
             example="'no allergies'",
         ),
-        _b("legal_protection", "legal protection", "Are you under guardianship or curatorship?",
+        _b("legal_protection", "legal protection (guardianship or curatorship)", "Are you under guardianship or curatorship?",
            "guardianship or curatorship"),
         _b("other_trial", "taking part in another trial", "Are you taking part in another clinical trial now?",
            "another clinical trial"),

@@ -52,23 +52,25 @@ class MedicationUse:
 
 @dataclass
 class Medications:
-    """Medicines taken, plus medicines or classes the person said they have not taken."""
+    """Medicines taken, medicines or classes said not taken, and whether the list is complete.
+
+    complete=True means "no other medicines" ("no medications" when nothing is taken).
+    """
 
     uses: list[MedicationUse] = field(default_factory=list)
     denied: set[str] = field(default_factory=set)
-    none: bool = False
+    complete: bool = False
 
     def add(self, use: MedicationUse) -> None:
         """A new statement about a drug replaces the older one ("I stopped hydroxyurea last month")."""
         self.uses = [u for u in self.uses if u.drug != use.drug] + [use]
         self.denied.discard(use.drug)
-        self.none = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"taken": [u.to_dict() for u in self.uses], "not": sorted(self.denied), "none": self.none}
+        return {"taken": [u.to_dict() for u in self.uses], "not": sorted(self.denied), "complete": self.complete}
 
     def empty(self) -> bool:
-        return not (self.uses or self.denied or self.none)
+        return not (self.uses or self.denied or self.complete)
 
 
 @dataclass
@@ -156,8 +158,7 @@ class Profile:
             for denied in other.medications.denied:
                 self.medications.uses = [u for u in self.medications.uses if u.drug != denied]
                 self.medications.denied.add(denied)
-            if other.medications.none:
-                self.medications = Medications(none=True)
+            self.medications.complete = self.medications.complete or other.medications.complete
             if self.medications.to_dict() != before_meds:
                 changed.append("medications")
         return changed
@@ -204,7 +205,7 @@ def _medications(raw: Any) -> Medications:
     voc = vocabulary()
     if isinstance(raw, list):
         raw = {"taken": raw}
-    meds = Medications(none=bool(raw.get("none", False)))
+    meds = Medications(complete=bool(raw.get("complete", False)))
     for item in raw.get("taken") or ():
         item = {"drug": item} if isinstance(item, str) else item
         drug = item.get("drug")
@@ -235,6 +236,8 @@ def profile_from_mapping(data: dict[str, Any]) -> Profile:
     """Build a profile from a mapping such as a profile file: {"age": "6 years", "platelets": "90,000/µL", ...}."""
     profile = Profile()
     for key, value in data.items():
+        if value is None:
+            continue  # written out as unknown
         if key == "diagnoses":
             profile.diagnoses = _concepts(value, key, allow_drugs=False)
         elif key == "allergies":

@@ -41,6 +41,14 @@ def _safe_url(url: str) -> str:
     return url
 
 
+def _unavailable(error: Exception) -> CatalogUnavailable:
+    """Say what to do: an empty database needs loading, an unreachable one needs checking."""
+    if "no such table" in str(error) or "does not exist" in str(error):
+        return CatalogUnavailable("the trial catalogue has not been loaded yet; run `trialbot trials load`")
+    return CatalogUnavailable(f"cannot reach the trial database at {_safe_url(database_url())} "
+                              f"({error.__class__.__name__}); check DATABASE_URL and that the server is up")
+
+
 def engine_for(url: str | None = None) -> Engine:
     url = url or database_url()
     try:
@@ -87,7 +95,7 @@ def load(trials: Iterable[Trial], engine: Engine) -> LoadReport:
                     report.added.append(trial.id)
                 session.add(_row(trial, digest))
     except SQLAlchemyError as error:
-        raise CatalogUnavailable(f"could not write the trial database: {error.__class__.__name__}: {error}") from None
+        raise _unavailable(error) from None
     return report
 
 
@@ -113,7 +121,7 @@ def read_all(engine: Engine) -> list[Trial]:
             rows = session.execute(select(TrialRow).order_by(TrialRow.id)).scalars().all()
             return [parse_trial(row.document, f"database:{row.id}") for row in rows]
     except SQLAlchemyError as error:
-        raise CatalogUnavailable(f"could not read the trial database: {error.__class__.__name__}") from None
+        raise _unavailable(error) from None
 
 
 def summaries(engine: Engine) -> list[dict]:
@@ -138,7 +146,7 @@ def summaries(engine: Engine) -> list[dict]:
                 for row in rows
             ]
     except SQLAlchemyError as error:
-        raise CatalogUnavailable(f"could not read the trial database: {error.__class__.__name__}") from None
+        raise _unavailable(error) from None
 
 
 def document(engine: Engine, trial_id: str) -> dict | None:
@@ -153,4 +161,4 @@ def document(engine: Engine, trial_id: str) -> dict | None:
                 row = session.get(TrialRow, alias) if alias else None
             return dict(row.document) if row else None
     except SQLAlchemyError as error:
-        raise CatalogUnavailable(f"could not read the trial database: {error.__class__.__name__}") from None
+        raise _unavailable(error) from None

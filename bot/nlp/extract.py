@@ -246,7 +246,7 @@ def extract(text: str) -> Extraction:
         elif label == "CLASS":
             reader.drug_class(ent)
         elif label == "NOMEDS":
-            reader.profile.medications.none = True
+            reader.profile.medications.complete = True
             reader.found.append("medications")
         elif label == "NOALLERGY":
             reader.profile.allergies.none = True

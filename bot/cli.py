@@ -1,0 +1,231 @@
+"""The `trialbot` command: quick match for clinicians, catalogue tools and staff scenarios."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.catalog import store
+from bot.catalog.trial import CatalogError, Trial, read_directory
+from bot.facts import ValueRefused
+from bot.matching import MatchReport, match
+from bot.nlp import extract
+from bot.profile import profile_from_mapping
+from bot.scenarios import ScenarioFileError, run_file
+
+TRIALS_DIR = store.ROOT / "trials"
+VERDICT_WORDS = {"eligible": "may fit (study team decides)", "possible": "may fit, details missing",
+                 "ineligible": "does not fit"}
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"trialbot: {message}", file=sys.stderr)
+    return code
+
+
+def load_trials(directory: Path = TRIALS_DIR) -> list[Trial]:
+    """Trials from the database when it holds any, else straight from the trial files."""
+    engine = store.engine_for()
+    trials: list[Trial] = []
+    url = store.database_url()
+    if not url.startswith("sqlite:///") or Path(url.removeprefix("sqlite:///")).exists():
+        try:
+            trials = store.read_all(engine)
+        except store.CatalogUnavailable:
+            if not url.startswith("sqlite"):
+                raise
+    return trials or read_directory(directory)
+
+
+def _profile_file(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise ValueRefused("profile", f"cannot read profile file {path}: {error}") from None
+    if not isinstance(data, dict):
+        raise ValueRefused("profile", f"profile file {path} must hold a mapping of facts")
+    return data.get("profile", data)
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    problems: list[ValueRefused] = []
+    speaker = None
+    try:
+        if args.profile:
+            profile = profile_from_mapping(_profile_file(Path(args.profile)))
+        else:
+            text = " ".join(args.text) if args.text else sys.stdin.read()
+            if not text.strip():
+                return _fail("give the patient description as text, or --profile FILE")
+            extraction = extract(text)
+            profile, problems, speaker = extraction.profile, extraction.problems, extraction.speaker
+        trials = load_trials()
+    except ValueRefused as error:
+        return _fail(error.message)
+    except (CatalogError, store.CatalogUnavailable) as error:
+        return _fail(f"the trial catalogue is not available: {error}")
+    report = match(profile, trials, include_closed=args.all, country=args.country)
+    if args.json:
+        out = report.to_dict()
+        out["problems"] = [{"fact": p.fact, "message": p.message} for p in problems]
+        if speaker:
+            out["speaker"] = speaker
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        print(render_table(report, problems))
+    return 0
+
+
+def render_table(report: MatchReport, problems: list[ValueRefused]) -> str:
+    lines = ["Facts read: " + (json.dumps(report.profile.to_dict(), ensure_ascii=False) or "none")]
+    lines += [f"Could not use: {p.message}" for p in problems]
+    lines.append("")
+    lines.append(f"{'trial':<20} {'verdict':<30} title")
+    for result in report.results:
+        lines.append(f"{result.trial.id:<20} {VERDICT_WORDS[result.verdict]:<30} {result.trial.title[:70]}")
+        for reason in result.reasons[:3] if result.verdict == "ineligible" else result.reasons[:2]:
+            lines.append(f"{'':<20}   - {reason}")
+        if result.verdict == "possible":
+            missing = ", ".join(result.to_dict()["missing"][i]["label"] for i in range(len(result.missing)))
+            lines.append(f"{'':<20}   still unknown: {missing}")
+        lines.append(f"{'':<20}   {'; '.join(r.display() for r in result.trial.recruitment)}")
+    if report.closed_left_out:
+        lines.append(f"\n{report.closed_left_out} trials closed to recruitment left out (use --all to see them).")
+    if report.next_questions:
+        lines.append("\nMost useful next questions:")
+        lines += [f"  - {q['question']} (matters for {q['trials']} trial{'s' if q['trials'] != 1 else ''})" for q in report.next_questions[:3]]
+    lines.append("\nThis is not medical advice: a trial may fit, and only the study team decides.")
+    return "\n".join(lines)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    directory = Path(args.dir)
+    try:
+        trials = read_directory(directory)
+    except CatalogError as error:
+        for problem in error.problems:
+            print(f"invalid: {problem}", file=sys.stderr)
+        return _fail(f"{len(error.problems)} problem(s); nothing was loaded", 1)
+    criteria = sum(len(t.criteria) for t in trials)
+    manual = sum(1 for t in trials for c in t.criteria if c.rule is None)
+    print(f"{len(trials)} trials valid ({criteria} criteria: {criteria - manual} rules, {manual} manual checks)")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    try:
+        trials = read_directory(Path(args.dir))
+        report = store.load(trials, store.engine_for())
+    except CatalogError as error:
+        for problem in error.problems:
+            print(f"invalid: {problem}", file=sys.stderr)
+        return _fail("nothing was loaded", 1)
+    except store.CatalogUnavailable as error:
+        return _fail(str(error))
+    print(f"loaded into {store._safe_url(store.database_url())}: {len(report.added)} added, "
+          f"{len(report.updated)} updated, {len(report.unchanged)} unchanged, {len(report.removed)} removed")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    try:
+        rows = store.summaries(store.engine_for())
+    except store.CatalogUnavailable as error:
+        return _fail(str(error))
+    if args.json:
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    for row in rows:
+        status = ", ".join(f"{r['status']} ({r['country']})" for r in row["recruitment"])
+        print(f"{row['trial_id']:<20} {status:<40} {row['title'][:70]}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    try:
+        doc = store.document(store.engine_for(), args.id)
+    except store.CatalogUnavailable as error:
+        return _fail(str(error))
+    if doc is None:
+        return _fail(f"no trial {args.id!r} in the catalogue", 1)
+    if args.json:
+        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        print(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
+    return 0
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    try:
+        trials = load_trials()
+    except (CatalogError, store.CatalogUnavailable) as error:
+        return _fail(f"the trial catalogue is not available: {error}")
+    failed = passed = 0
+    for name in args.files:
+        try:
+            results = run_file(Path(name), trials)
+        except ScenarioFileError as error:
+            return _fail(str(error))
+        for result in results:
+            if result.passed:
+                passed += 1
+                continue
+            failed += 1
+            print(f"FAIL {name}: {result.name}")
+            for failure in result.failures:
+                print(f"    {failure}")
+    print(f"scenarios: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="trialbot", description="Find clinical trials a patient may be able to join.")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    m = sub.add_parser("match", help="match free text or a profile file against the catalogue")
+    m.add_argument("text", nargs="*", help="free-text description of the patient")
+    m.add_argument("--profile", help="YAML or JSON file of facts instead of text")
+    m.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    m.add_argument("--all", action="store_true", help="include trials closed to recruitment")
+    m.add_argument("--country", help="prefer trials with a site in this country")
+    m.set_defaults(func=cmd_match)
+
+    t = sub.add_parser("trials", help="validate, load, list and show catalogue trials")
+    tsub = t.add_subparsers(dest="action", required=True)
+    v = tsub.add_parser("validate", help="check every trial file; nothing is loaded")
+    v.add_argument("--dir", default=str(TRIALS_DIR))
+    v.set_defaults(func=cmd_validate)
+    ld = tsub.add_parser("load", help="load trials/ into the database (DATABASE_URL) in one transaction")
+    ld.add_argument("--dir", default=str(TRIALS_DIR))
+    ld.set_defaults(func=cmd_load)
+    ls = tsub.add_parser("list", help="list trials in the database")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=cmd_list)
+    sh = tsub.add_parser("show", help="show one trial by any of its register ids")
+    sh.add_argument("id")
+    sh.add_argument("--json", action="store_true")
+    sh.set_defaults(func=cmd_show)
+
+    s = sub.add_parser("scenarios", help="run staff matching scenarios")
+    ssub = s.add_subparsers(dest="action", required=True)
+    run = ssub.add_parser("run", help="run scenario files; exit 1 on any failure")
+    run.add_argument("files", nargs="+")
+    run.set_defaults(func=cmd_scenarios)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Staff matching scenarios: cases of text or profile with the verdict expected per trial.
+
+A scenario file is YAML: `scenarios: [{name, text | profile, expect: {TRIAL_ID: verdict |
+{verdict, reason, missing, study_team}}}]`. A failure prints what was expected, what came out and the
+reasons, so the person who wrote the case can see at once which criterion moved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.catalog.trial import Trial
+from bot.matching import match
+from bot.nlp import extract
+from bot.profile import profile_from_mapping
+
+
+class ScenarioFileError(ValueError):
+    """A scenario file that is not shaped as expected."""
+
+
+@dataclass
+class CaseResult:
+    name: str
+    failures: list[str]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def _expectation(raw: Any, where: str) -> dict[str, Any]:
+    if isinstance(raw, str):
+        raw = {"verdict": raw}
+    if not isinstance(raw, dict) or raw.get("verdict") not in ("eligible", "possible", "ineligible"):
+        raise ScenarioFileError(f"{where}: expected verdict must be eligible, possible or ineligible")
+    return raw
+
+
+def run_case(case: dict[str, Any], trials: list[Trial], where: str) -> CaseResult:
+    name = case.get("name") or where
+    if "text" in case:
+        extraction = extract(case["text"])
+        profile = extraction.profile
+        if extraction.problems and not case.get("allow_problems"):
+            problems = "; ".join(p.message for p in extraction.problems)
+            return CaseResult(name, [f"the text gave problems: {problems}"])
+    elif "profile" in case:
+        profile = profile_from_mapping(case["profile"])
+    else:
+        raise ScenarioFileError(f"{where}: a case needs text or profile")
+    expected_facts = case.get("facts") or {}
+    failures: list[str] = []
+    values = profile.to_dict()
+    for key, value in expected_facts.items():
+        if values.get(key) != value:
+            failures.append(f"fact {key}: expected {value!r}, read {values.get(key)!r}")
+    results = {r.trial.id: r for r in match(profile, trials, include_closed=True).results}
+    for trial_id, raw in (case.get("expect") or {}).items():
+        expectation = _expectation(raw, f"{where}.expect.{trial_id}")
+        result = results.get(str(trial_id))
+        if result is None:
+            failures.append(f"{trial_id}: not in the catalogue")
+            continue
+        if result.verdict != expectation["verdict"]:
+            failures.append(f"{trial_id}: expected {expectation['verdict']}, got {result.verdict}; "
+                            f"reasons: {result.reasons[:3]}; missing: {result.missing}")
+        word = expectation.get("reason")
+        if word and not any(word.lower() in r.lower() for r in result.reasons):
+            failures.append(f"{trial_id}: no reason mentions {word!r}; reasons: {result.reasons}")
+        team = expectation.get("study_team")
+        if team and not any(team.lower() in c.lower() for c in result.study_team_checks):
+            failures.append(f"{trial_id}: no study-team check mentions {team!r}; checks: {result.study_team_checks}")
+        for fact in expectation.get("missing") or ():
+            if fact not in result.missing:
+                failures.append(f"{trial_id}: expected {fact!r} among missing facts, got {result.missing}")
+    return CaseResult(name, failures)
+
+
+def run_file(path: Path, trials: list[Trial]) -> list[CaseResult]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise ScenarioFileError(f"{path}: cannot read: {error}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("scenarios"), list):
+        raise ScenarioFileError(f"{path}: needs a top-level 'scenarios' list")
+    return [run_case(case, trials, f"{path.name}[{i}]") for i, case in enumerate(data["scenarios"])]
