@@ -12,7 +12,7 @@ import yaml
 
 from bot.catalog import store
 from bot.catalog.trial import CatalogError, Trial, read_directory
-from bot.facts import ValueRefused
+from bot.facts import FACTS, ValueRefused
 from bot.matching import MatchReport, match
 from bot.nlp import extract
 from bot.profile import profile_from_mapping
@@ -92,14 +92,15 @@ def render_table(report: MatchReport, problems: list[ValueRefused]) -> str:
         for reason in result.reasons[:3] if result.verdict == "ineligible" else result.reasons[:2]:
             lines.append(f"{'':<20}   - {reason}")
         if result.verdict == "possible":
-            missing = ", ".join(result.to_dict()["missing"][i]["label"] for i in range(len(result.missing)))
+            missing = ", ".join(FACTS[key].label for key in result.missing)
             lines.append(f"{'':<20}   still unknown: {missing}")
         lines.append(f"{'':<20}   {'; '.join(r.display() for r in result.trial.recruitment)}")
     if report.closed_left_out:
         lines.append(f"\n{report.closed_left_out} trials closed to recruitment left out (use --all to see them).")
     if report.next_questions:
         lines.append("\nMost useful next questions:")
-        lines += [f"  - {q['question']} (matters for {q['trials']} trial{'s' if q['trials'] != 1 else ''})" for q in report.next_questions[:3]]
+        for q in report.next_questions[:3]:
+            lines.append(f"  - {q['question']} (matters for {q['trials']} trial{'s' if q['trials'] != 1 else ''})")
     lines.append("\nThis is not medical advice: a trial may fit, and only the study team decides.")
     return "\n".join(lines)
 

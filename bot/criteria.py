@@ -16,8 +16,10 @@ from bot.units import UnitError, convert, parse_quantity
 from bot.vocab import vocabulary
 
 Tri = bool | None
-# Below this age (years) pregnancy and breastfeeding are taken as "no" rather than asked of a parent.
+# Below this age (years) pregnancy, breastfeeding and fertility are taken as "no" rather than asked of a parent.
 CHILD_AGE = 10
+# Diagnoses that are themselves a pre-existing organ failure.
+ORGAN_FAILURE_CONCEPTS = ("heart_failure", "ckd")
 
 
 class RuleError(ValueError):
@@ -47,9 +49,12 @@ def lookup(profile: Profile, key: str) -> Any:
     if key in ("pregnant", "breastfeeding") and sex == "male":
         return False
     age = profile.get("age")
-    if key in ("pregnant", "breastfeeding") and age is not None and age < CHILD_AGE:
+    if key in ("pregnant", "breastfeeding", "fertile") and age is not None and age < CHILD_AGE:
         return False
     if key == "infection" and any(vocabulary().concept_within(c, "sepsis") for c in profile.diagnoses.asserted):
+        return True
+    if key == "organ_failure" and any(vocabulary().concept_within(c, o) for c in profile.diagnoses.asserted
+                                      for o in ORGAN_FAILURE_CONCEPTS if o in vocabulary().concepts):
         return True
     if key == "anaemia" and profile.get("haemoglobin") is not None and sex in ("female", "male"):
         return profile.get("haemoglobin") < (120 if sex == "female" else 130)
@@ -108,7 +113,7 @@ class IsBool(Rule):
         reason = f"{self.fact.label}: {'yes' if value else 'no'}"
         if profile.get(self.fact.key) is None:
             reason += f" (taken as no at age {format_value(FACTS['age'], profile.get('age'))})" if (
-                self.fact.key in ("pregnant", "breastfeeding") and profile.get("sex") != "male") else ""
+                self.fact.key in ("pregnant", "breastfeeding", "fertile") and profile.get("sex") != "male") else ""
         return Outcome(value == self.expected, [reason])
 
     def facts(self) -> set[str]:

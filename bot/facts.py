@@ -163,8 +163,8 @@ FACTS: dict[str, Fact] = {
             "Do you have any known allergy to anakinra or to proteins made in E. coli bacteria?",
             example="'no allergies'",
         ),
-        _b("legal_protection", "legal protection (guardianship or curatorship)", "Are you under guardianship or curatorship?",
-           "guardianship or curatorship"),
+        _b("legal_protection", "legal protection (guardianship or curatorship)",
+           "Are you under guardianship or curatorship?", "guardianship or curatorship"),
         _b("other_trial", "taking part in another trial", "Are you taking part in another clinical trial now?",
            "another clinical trial"),
         _b("organ_failure", "pre-existing organ failure",
@@ -199,7 +199,8 @@ def format_value(definition: Fact, value: object) -> str:
             return f"{_number(months)} months"
         if definition.key == "age":
             return f"{_number(value)} years"
-        unit = {"ug/L": "µg/L", "umol/L": "µmol/L", "year": "years", "day": "days"}.get(definition.unit or "", definition.unit)
+        shown = {"ug/L": "µg/L", "umol/L": "µmol/L", "year": "years", "day": "days"}
+        unit = shown.get(definition.unit or "", definition.unit)
         if definition.key.startswith("vas_"):
             return f"{_number(value)}/10"
         return f"{_number(value)} {unit}" if unit else _number(value)

@@ -152,16 +152,21 @@ def next_questions(results: list[TrialResult]) -> list[dict[str, Any]]:
     candidates = [r for r in results if r.verdict == "possible"]
     mentions: Counter[str] = Counter()
     decisive: Counter[str] = Counter()
+    qualifying: Counter[str] = Counter()
     for result in candidates:
         missing = result.missing
         mentions.update(missing)
         if len(missing) == 1:
             decisive[missing[0]] += 1
+        qualifying.update({m for r in result.criteria if r.status == "unknown" and r.criterion.kind == "inclusion"
+                           for m in r.missing})
     order = list(FACTS)
 
     def rank(key: str) -> tuple:
+        # Ties go to what qualifies someone (inclusion) before what rules them out: a person hears first
+        # the questions about why a trial is for them.
         first = FIRST_FACTS.index(key) if key in FIRST_FACTS else len(FIRST_FACTS)
-        return (first, -mentions[key], -decisive[key], order.index(key))
+        return (first, -mentions[key], -decisive[key], -qualifying[key], order.index(key))
 
     return [
         {"fact": key, "label": FACTS[key].label, "question": FACTS[key].question, "trials": mentions[key]}

@@ -177,7 +177,7 @@ def round_noise(value: float) -> float:
     """Round away float noise from conversions (0.1 * 3 must equal 0.3 at a boundary)."""
     if value == 0 or not math.isfinite(value):
         return value
-    digits = 9 - int(math.floor(math.log10(abs(value))))
+    digits = 9 - math.floor(math.log10(abs(value)))
     return round(value, max(digits, 0))
 
 

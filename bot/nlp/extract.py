@@ -41,6 +41,7 @@ _COUNTRIES = {"france": "France", "netherlands": "Netherlands", "the netherlands
 _COUNTRY = re.compile(r"\b(?:in|from|near|live in|living in)\s+(" + "|".join(
     sorted((re.escape(c) for c in _COUNTRIES), key=len, reverse=True)) + r")\b", re.I)
 _COUNT_FACTS = {"platelets", "neutrophils", "wbc"}
+_MARKUP = re.compile(r"<[^<>]{0,200}>")  # markup is dropped before reading: facts come from the words only
 
 
 @dataclass
@@ -197,7 +198,7 @@ class _Reader:
             if age.sex:
                 self.set("sex", age.sex)
         if "weight" not in self.profile.values:
-            for number, unit, start, end in read_weights(self.text):
+            for number, unit, start, _end in read_weights(self.text):
                 if not any(s <= start < e for s, e in self.used):
                     self.set("weight", number, unit)
                     break
@@ -224,7 +225,7 @@ def extract(text: str) -> Extraction:
         problems.append(ValueRefused("message", f"That message is very long; I read only the first {MAX_CHARS} "
                                                 "characters. Could you send the rest in a shorter message?"))
         text = text[:MAX_CHARS]
-    text = text.replace("μ", "µ")
+    text = _MARKUP.sub(" ", text).replace("μ", "µ")
     doc = pipeline()(text)
     reader = _Reader(text, doc)
     reader.problems.extend(problems)
