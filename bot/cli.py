@@ -129,7 +129,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         return _fail("nothing was loaded", 1)
     except store.CatalogUnavailable as error:
         return _fail(str(error))
-    print(f"loaded into {store._safe_url(store.database_url())}: {len(report.added)} added, "
+    print(f"loaded into {store.safe_url(store.database_url())}: {len(report.added)} added, "
           f"{len(report.updated)} updated, {len(report.unchanged)} unchanged, {len(report.removed)} removed")
     return 0
 

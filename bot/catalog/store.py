@@ -33,7 +33,7 @@ def database_url() -> str:
     return os.environ.get("DATABASE_URL") or DEFAULT_URL
 
 
-def _safe_url(url: str) -> str:
+def safe_url(url: str) -> str:
     """The URL without its password, for messages."""
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
@@ -45,7 +45,7 @@ def _unavailable(error: Exception) -> CatalogUnavailable:
     """Say what to do: an empty database needs loading, an unreachable one needs checking."""
     if "no such table" in str(error) or "does not exist" in str(error):
         return CatalogUnavailable("the trial catalogue has not been loaded yet; run `trialbot trials load`")
-    return CatalogUnavailable(f"cannot reach the trial database at {_safe_url(database_url())} "
+    return CatalogUnavailable(f"cannot reach the trial database at {safe_url(database_url())} "
                               f"({error.__class__.__name__}); check DATABASE_URL and that the server is up")
 
 
@@ -54,7 +54,7 @@ def engine_for(url: str | None = None) -> Engine:
     try:
         return create_engine(url, future=True)
     except (SQLAlchemyError, ImportError, ValueError) as error:
-        raise CatalogUnavailable(f"cannot open the trial database at {_safe_url(url)}: {error}") from None
+        raise CatalogUnavailable(f"cannot open the trial database at {safe_url(url)}: {error}") from None
 
 
 def checksum(document: dict) -> str:
