@@ -3,8 +3,10 @@ SHELL := /bin/bash
 ACT := .venv/actions/bin
 RASA := .venv/rasa/bin
 export PYTHONPATH := $(CURDIR)
+export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup setup-actions setup-rasa test lint catalogue unit scenarios bench run clean
+.PHONY: setup setup-actions setup-rasa test lint catalogue unit scenarios validate train actions-test stories \
+	e2e nlu-report bench run clean
 
 setup:
 	scripts/setup.sh all
@@ -27,10 +29,34 @@ unit: setup-actions
 scenarios: setup-actions
 	$(ACT)/trialbot scenarios run tests/scenarios/*.yaml
 
-test: setup lint catalogue unit scenarios
+validate: setup-rasa
+	$(RASA)/rasa data validate --fail-on-warnings
 
-bench: setup-actions
+train: setup
+	scripts/train.sh
+
+actions-test: setup-actions
+	$(ACT)/python -m pytest -q -p no:cacheprovider tests/actions
+
+stories: train
+	$(RASA)/rasa test core --stories tests/test_stories.yml -m models/trialbot.tar.gz \
+		--fail-on-prediction-errors --out results/core
+
+e2e: train
+	$(ACT)/python -m pytest -q -p no:cacheprovider -m e2e tests/e2e
+
+# A report, not a gate: NLU cross-validation figures land in reports/nlu.
+nlu-report: setup-rasa
+	$(RASA)/rasa test nlu --nlu data/nlu.yml --config config.yml --cross-validation --folds 3 --out reports/nlu \
+		> reports-nlu.log 2>&1 || echo "nlu-report: cross-validation did not finish; see reports-nlu.log"
+	@$(ACT)/python -c "import json; d = json.load(open('reports/nlu/intent_report.json')); \
+		print('NLU cross-validation (a report, not a gate): intent accuracy', round(d['accuracy'], 3))" || true
+
+test: setup lint catalogue validate unit scenarios actions-test nlu-report stories e2e
+
+bench: setup
 	$(ACT)/python scripts/bench.py
+	$(ACT)/python scripts/bench_rest.py
 
 run: setup
 	scripts/run.sh

@@ -1,0 +1,20 @@
+"""Rasa custom actions: thin glue between the dialogue and the matching core in `bot`.
+
+Every user message goes through `bot.nlp` (see `dialogue.ActionReadMessage`, run by Rasa after each
+user turn through the custom slot mapping of the `profile` slot); the form asks the next question
+that `bot.matching` says would settle the most trials; the replies never say someone is eligible.
+
+No module here logs message text or profile values.
+"""
+
+
+def warm_up() -> None:
+    """Load the catalogue and the spaCy pipeline when the action server starts, not at the first message."""
+    from actions.catalog import trials
+    from bot.nlp import extract
+
+    trials()
+    extract("warm up")
+
+
+warm_up()

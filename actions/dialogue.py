@@ -1,0 +1,321 @@
+"""The custom actions Rasa calls. Each reads the tracker, calls `bot`, and words a reply."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import replies
+from actions.catalog import by_id, trials
+from actions.questions import OFFER_SKIP_AFTER, buttons_for, next_question, open_facts
+from actions.reading import ANSWERS, INTERRUPTIONS, apply, read
+from actions.state import FORM, State, cleared, turn_id
+from bot.facts import FACTS
+from bot.matching import MatchReport, match
+from bot.nlp import extract
+from bot.vocab import vocabulary
+
+TRIAL_ID = re.compile(r"\b(\d{4}-\d{6}-\d{2}-\d{2}|NCT\d{8})\b", re.I)
+_CONSENT_YES = re.compile(r"^\W*(yes|yeah|yep|ok|okay|sure|fine|go on|go ahead|continue|let'?s go|agreed?|i agree|"
+                          r"of course|please do|alright|all right)\b", re.I)
+CONSENT_TEXT = (
+    "I look for clinical trials that may fit {who}: I ask a few questions, one at a time, and then show which "
+    "trials may fit and why, what is still unknown, the sites and when they recruit.\n"
+    "I don't give medical advice, and I can't say whether someone can take part: only the study team decides.\n"
+    "I keep only the facts you tell me in this conversation, and only for this conversation. "
+    "Say \"forget me\" at any time and I'll delete them.\n"
+    "Shall we go on?"
+)
+REFUSED = ("That's fine: I won't ask anything, and I've deleted anything you told me. If you change your mind, "
+           "just say \"start\". Take care.")
+NOT_STARTED = "We haven't started yet: say \"start\" and I'll explain how this works before any question."
+CONSENT_AGAIN = ("Before any question: I give no medical advice, and I keep only this conversation's facts, for "
+                 "this conversation only. Shall we go on?")
+CONSENT_BUTTONS = [{"title": "Yes, go on", "payload": "/affirm"}, {"title": "No, thanks", "payload": "/deny"}]
+
+
+def report_for(state: State) -> MatchReport:
+    return match(state.profile, list(trials()), country=state.profile.get("country"))
+
+
+def fresh_turn(state: State, tracker: Tracker) -> dict[str, Any]:
+    """What action_read_message recorded about the latest message (empty if it is not about this message)."""
+    return state.turn if state.turn.get("id") == turn_id(tracker) else {}
+
+
+def unspoken(turn: dict[str, Any]) -> tuple[list[str], list[dict[str, str]]]:
+    """Notes and problems of this turn that no reply has mentioned yet."""
+    if turn.get("spoken"):
+        return [], []
+    return list(turn.get("notes") or ()), list(turn.get("problems") or ())
+
+
+def spoken(turn: dict[str, Any]) -> list[SlotSet]:
+    return [SlotSet("turn", {**turn, "spoken": True})] if turn else []
+
+
+def interrupts(state: State, turn: dict[str, Any]) -> bool:
+    """A message that is not an answer: a question, a greeting, "forget me"… with no fact in it."""
+    return state.intent in INTERRUPTIONS and turn.get("outcome") in (None, "none")
+
+
+class ActionReadMessage(Action):
+    """Runs on every user message (custom slot mapping of `profile`): bot.nlp reads it, the profile keeps it."""
+
+    def name(self) -> str:
+        return "action_read_message"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        state = State.from_tracker(tracker)
+        this_turn = turn_id(tracker)
+        if state.turn.get("id") == this_turn:
+            return []  # already read (Rasa runs slot extraction again when a form starts)
+        if state.consent is False and not state.form_active:
+            state.turn = {"id": this_turn, "outcome": "none", "notes": [], "problems": [], "found": []}
+            return [SlotSet("turn", state.turn)]
+        reading = read(state)
+        turn = apply(state, reading, state.intent in ANSWERS,
+                     lambda profile: open_facts(match(profile, list(trials())), state.skipped))
+        turn["id"] = this_turn
+        state.turn = turn
+        return state.slot_events()
+
+
+class ValidateTrialForm(Action):
+    """Decides after each message whether the form goes on asking, stops, or lets a rule answer first."""
+
+    def name(self) -> str:
+        return "validate_trial_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        state = State.from_tracker(tracker)
+        turn = fresh_turn(state, tracker)
+        # Rasa marks the loop active before the first validation; a form being (re)started has no requested slot
+        activating = not state.form_active or not state.requested
+        if state.consent is False:
+            if activating or state.requested != "consent":
+                return [SlotSet("consent", None)]  # refused earlier, back now: ask again
+            return [*cleared(), SlotSet("consent", False), SlotSet("requested_slot", None)]
+        if state.consent is None:
+            if activating and state.voice == "clinician" and len(turn.get("found") or ()) >= 2:
+                # a clinician's dense first message: answer at once, with a short notice instead of the question
+                return [SlotSet("consent", True), SlotSet("matching_done", True)]
+            if activating or state.requested != "consent" or not _CONSENT_YES.match(state.text or ""):
+                return [] if not activating and interrupts(state, turn) else [SlotSet("consent", None)]
+            events: list[EventType] = [SlotSet("consent", True)]  # "ok, go ahead" said in words
+        else:
+            events = []
+        if state.intent == "show_results":
+            return [*events, SlotSet("matching_done", True)]
+        if not activating and not events and interrupts(state, turn):
+            return []
+        done = next_question(report_for(state), state.skipped) is None
+        if activating and state.intent != "continue_questions" and (state.results_shown or state.voice == "clinician"):
+            done = True  # new facts after an answer: show the updated answer
+        return [*events, SlotSet("matching_done", True if done else None)]
+
+
+class ActionAskConsent(Action):
+    """Before the first health question: what the assistant does, no medical advice, what it keeps."""
+
+    def name(self) -> str:
+        return "action_ask_consent"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        state = State.from_tracker(tracker)
+        turn = fresh_turn(state, tracker)
+        notes, problems = unspoken(turn)
+        who = "you" if state.voice == "self" else "the person you are asking for"
+        if state.asking.get("fact") == "consent" and state.form_active and state.requested == "consent":
+            dispatcher.utter_message(text=CONSENT_AGAIN, buttons=CONSENT_BUTTONS)
+            return spoken(turn)
+        lines = ["Hello! " + CONSENT_TEXT.format(who=who)]
+        if notes or problems:
+            lines.insert(0, "Before I use what you told me, a few words on how this works. If you say no, "
+                            "I'll delete it.")
+        dispatcher.utter_message(text="\n".join(lines), buttons=CONSENT_BUTTONS)
+        return [*spoken(turn), SlotSet("asking", {"fact": "consent"})]
+
+
+class ActionAskMatchingDone(Action):
+    """Asks the question that would settle the most candidate trials, or re-asks one that was not understood."""
+
+    def name(self) -> str:
+        return "action_ask_matching_done"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        state = State.from_tracker(tracker)
+        turn = fresh_turn(state, tracker)
+        notes, problems = unspoken(turn)
+        report = report_for(state)
+        lines = list(notes)
+        lines += [p["message"] for p in problems if p["fact"] not in FACTS]
+        fact_problem = next((p for p in problems if p["fact"] in FACTS), None)
+        detail: dict[str, Any] = {}
+        if fact_problem:
+            fact = fact_problem["fact"]
+            lines.append(fact_problem["message"])
+        else:
+            question = next_question(report, state.skipped, state.voice, state.relation)
+            if question is None:
+                dispatcher.utter_message(text="\n".join([*lines, "I have what I need. Say \"show results\"."]),
+                                         buttons=[{"title": "Show results", "payload": "/show_results"}])
+                return [*spoken(turn), SlotSet("asking", None)]
+            fact, detail = question.fact, question.detail
+            if turn.get("outcome") == "miss" and turn.get("asked") == fact and not turn.get("spoken"):
+                lines.append(f"Sorry, I couldn't read that as the {replies.fact_label(fact)}. {question.text} "
+                             f"For example: {question.example}.")
+            elif fact in ("diagnoses", "medications") or detail:
+                lines.append(f"{question.text} For example: {question.example}.")
+            else:
+                lines.append(question.text)
+        offer = state.misses.get(fact, 0) >= OFFER_SKIP_AFTER
+        if offer:
+            lines.append("If you don't know, that's fine: say \"skip\" and the study team will check it.")
+        dispatcher.utter_message(text="\n".join(lines), buttons=buttons_for(fact, offer))
+        return [*spoken(turn), SlotSet("asking", {"fact": fact, "detail": detail})]
+
+
+class ActionShowResults(Action):
+    """The answer: trials that may fit with reasons, unknowns, study-team checks, sites and dates; then the rest."""
+
+    def name(self) -> str:
+        return "action_show_results"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        state = State.from_tracker(tracker)
+        if state.consent is not True:
+            dispatcher.utter_message(text=REFUSED if state.consent is False else NOT_STARTED,
+                                     buttons=[{"title": "Start", "payload": "/start_over"}])
+            return []
+        turn = fresh_turn(state, tracker)
+        notes, problems = unspoken(turn)
+        report = report_for(state)
+        head: list[str] = []
+        if state.voice == "clinician" and not state.results_shown:
+            head.append(replies.CLINICIAN_NOTE)
+        head += notes + [p["message"] for p in problems]
+        messages = replies.results_messages(report)
+        if head:
+            messages[0] = "\n".join([*head, messages[0]])
+        for message in messages[:-1]:
+            dispatcher.utter_message(text=message)
+        dispatcher.utter_message(text=messages[-1], buttons=replies.results_buttons(report))
+        dispatcher.utter_message(json_message=replies.results_payload(report))
+        return [*spoken(turn), SlotSet("results_shown", True), SlotSet("asking", None)]
+
+
+class ActionTrialInfo(Action):
+    """Follow-ups about a trial: the study medicine, what happens and the visits, the sites, how to take part."""
+
+    def name(self) -> str:
+        return "action_trial_info"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        state = State.from_tracker(tracker)
+        named = self.named_trials(tracker, state.text)
+        chosen = named or self.focus(state)
+        events: list[EventType] = [SlotSet("focus_trial", named[0].id)] if len(named) == 1 else []
+        if not chosen:
+            dispatcher.utter_message(text="I don't know of any open trial at the moment.")
+            return events
+        intent = state.intent
+        if intent == "ask_about_drug":
+            text = self.drug_text(state.text if not state.text.startswith("/") else "", chosen)
+        elif intent == "ask_sites":
+            text = "\n".join(replies.sites_answer(t) for t in chosen)
+        elif intent == "ask_how_to_join":
+            text = "\n".join(replies.how_to_join_answer(t, state.voice, state.relation) for t in chosen)
+        else:
+            text = "\n".join(replies.what_happens_answer(t) for t in chosen)
+        dispatcher.utter_message(text=text)
+        return events
+
+    @staticmethod
+    def named_trials(tracker: Tracker, text: str) -> list[Any]:
+        ids = [e.get("value") for e in (tracker.latest_message or {}).get("entities") or ()
+               if e.get("entity") == "trial_id" and e.get("value")]
+        ids += TRIAL_ID.findall(text or "")
+        found = [by_id(str(i)) for i in dict.fromkeys(ids)]
+        return [t for t in found if t is not None]
+
+    @staticmethod
+    def focus(state: State) -> list[Any]:
+        if state.focus and by_id(state.focus):
+            return [by_id(state.focus)]
+        report = report_for(state)
+        fitting = [r.trial for r in report.results if r.verdict != "ineligible"]
+        if fitting and state.profile.to_dict():
+            return fitting[:3]
+        return [r.trial for r in report.results][:3]
+
+    @staticmethod
+    def drug_text(text: str, chosen: list[Any]) -> str:
+        said = extract(text).profile.to_dict().get("medications", {}) if text else {}
+        drugs = [u["drug"] for u in said.get("taken") or ()] + list(said.get("not") or ())
+        drugs = [d for d in drugs if d in vocabulary().drugs]
+        if not drugs:
+            drugs = list(dict.fromkeys(d for t in chosen for d in replies.study_drugs(t)))
+        if not drugs:
+            return ("I can only explain the study medicines of the trials I know; "
+                    "your doctor or pharmacist can tell you more.")
+        users = [t for t in chosen if any(d in replies.study_drugs(t) for d in drugs)]
+        users = users or [t for t in trials() if t.open]
+        return "\n".join(replies.drug_answer(d, users) for d in drugs[:2])
+
+
+class ActionForget(Action):
+    """"Forget me": erase every fact of this conversation, and say so."""
+
+    def name(self) -> str:
+        return "action_forget"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        dispatcher.utter_message(text="Done: I've deleted everything you told me in this conversation. "
+                                      "If you'd like to look for trials again, say \"start\".")
+        return [*cleared(), SlotSet("consent", None)]
+
+
+class ActionStartOver(Action):
+    """Start again from the first question, with no fact kept."""
+
+    def name(self) -> str:
+        return "action_start_over"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        consent = tracker.get_slot("consent")
+        if tracker.get_slot("profile") or tracker.get_slot("results_shown"):
+            dispatcher.utter_message(text="Let's start again. I've cleared what you told me before.")
+        return [*cleared(), SlotSet("consent", True if consent else None)]
+
+
+class ActionFallback(Action):
+    """A message the assistant did not understand; if it carried facts, the form takes them up."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        state = State.from_tracker(tracker)
+        turn = fresh_turn(state, tracker)
+        if turn.get("found") or turn.get("problems"):
+            return [FollowupAction(FORM)]
+        dispatcher.utter_message(
+            text="Sorry, I didn't understand that. I look for clinical trials that may fit: tell me the diagnosis "
+                 "and the age, or ask me what a clinical trial is.",
+            buttons=[{"title": "Start", "payload": "/start_over"},
+                     {"title": "What is a clinical trial?", "payload": "/ask_what_is_trial"}])
+        return []

@@ -1,0 +1,133 @@
+"""Which question to ask next and how to word it for the person speaking.
+
+The order comes from `bot.matching`'s next questions (diagnosis and age first, then what settles the
+most candidate trials); this module only leaves out what the person chose to skip and words the
+question for a patient ("How old are you?"), a caregiver ("How old is your daughter?") or a clinician.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot.facts import FACTS
+from bot.matching import MatchReport, TrialResult
+from bot.vocab import vocabulary
+
+# After this many answers that left a fact unknown, the fact is left to the study team.
+GIVE_UP_AFTER = 3
+# After this many, the question offers to skip.
+OFFER_SKIP_AFTER = 2
+
+
+@dataclass
+class Question:
+    fact: str
+    text: str
+    example: str
+    detail: dict[str, Any]
+
+
+def open_facts(report: MatchReport, skipped: list[str]) -> list[str]:
+    """Facts still worth asking, best first."""
+    return [q["fact"] for q in report.next_questions if q["fact"] not in skipped and q["fact"] in FACTS]
+
+
+def medication_detail(report: MatchReport) -> dict[str, Any]:
+    """For a medicine already named, what is still unknown about it: since when, or when before ICU admission."""
+    voc = vocabulary()
+    profile = report.profile
+    for result in _candidates(report):
+        for criterion in result.criteria:
+            if criterion.status != "unknown" or "medications" not in criterion.missing:
+                continue
+            text = " ".join(criterion.reasons)
+            for use in profile.medications.uses:
+                name = voc.label(use.drug)
+                if f"{name} taken now, since when is not known" in text:
+                    return {"kind": "since", "drug": use.drug, "name": name}
+                if f"{name}: when it was last given relative to ICU admission is not known" in text:
+                    return {"kind": "before_icu", "drug": use.drug, "name": name}
+    return {}
+
+
+def _candidates(report: MatchReport) -> list[TrialResult]:
+    return [r for r in report.results if r.verdict == "possible"]
+
+
+def next_question(report: MatchReport, skipped: list[str], voice: str = "self",
+                  relation: str | None = None) -> Question | None:
+    """The next question, worded for the speaker; None when every candidate trial is decided."""
+    facts = open_facts(report, skipped)
+    if not facts:
+        return None
+    key = facts[0]
+    definition = FACTS[key]
+    detail: dict[str, Any] = {}
+    text = definition.question
+    example = definition.example
+    if key == "medications":
+        detail = medication_detail(report)
+        if detail.get("kind") == "since":
+            text = f"Since when has the patient been taking {detail['name']}?"
+            example = "'for 8 months' or 'since 2 years'"
+        elif detail.get("kind") == "before_icu":
+            text = f"When was {detail['name']} last given, compared with the admission to intensive care?"
+            example = "'3 days before ICU admission' or 'not in the last month'"
+        elif report.profile.medications.uses:
+            text = "Is the patient taking any other medicines now, or has the patient taken any in the last month?"
+            example = "'no other medicines' or 'prednisolone for 2 weeks'"
+    return Question(key, phrase(text, voice, relation), example, detail)
+
+
+_SELF = (
+    (r"\bIs the patient\b", "Are you"), (r"\bis the patient\b", "are you"),
+    (r"\bHas the patient\b", "Have you"), (r"\bhas the patient\b", "have you"),
+    (r"\bwas the patient\b", "were you"), (r"\bdoes the patient\b", "do you"),
+    (r"\bthe patient has\b", "you have"), (r"\bthe patient\b", "you"),
+)
+_THIRD = (
+    (r"Could you \(or your partner, through you\) become pregnant\?", "Could {s} become pregnant?"),
+    (r"\bAre you\b", "Is {s}"), (r"\bDo you have\b", "Does {s} have"), (r"\bWould you\b", "Would {s}"),
+    (r"\bhave you\b", "has {s}"), (r"\byour\b", "{s}'s"),
+)
+
+
+def subject(voice: str, relation: str | None) -> str:
+    """How the patient is named: "your daughter" for a caregiver who said so, else "the patient"."""
+    if voice == "caregiver" and relation:
+        return f"your {relation}"
+    return "the patient"
+
+
+def phrase(question: str, voice: str, relation: str | None = None) -> str:
+    """Word a fact's question for the speaker."""
+    if voice == "self":
+        for pattern, repl in _SELF:
+            question = re.sub(pattern, repl, question)
+        return question
+    who = subject(voice, relation)
+    for pattern, repl in _THIRD:
+        question = re.sub(pattern, repl.replace("{s}", "\0"), question)
+    question = question.replace("the patient", "\1")
+    return question.replace("\0", who).replace("\1", who)
+
+
+def buttons_for(fact: str, offer_skip: bool) -> list[dict[str, str]]:
+    """Quick answers for a question; yes/no and skip go straight to their intents."""
+    definition = FACTS.get(fact)
+    buttons: list[dict[str, str]] = []
+    if definition is not None and definition.type == "bool":
+        buttons += [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+    elif fact == "sex":
+        buttons += [{"title": "Female", "payload": "female"}, {"title": "Male", "payload": "male"}]
+    elif fact == "eln_response":
+        buttons += [{"title": "Completely", "payload": "complete response"},
+                    {"title": "Partly", "payload": "partial response"},
+                    {"title": "Not at all", "payload": "no response"}]
+    elif fact in ("medications", "allergies"):
+        buttons.append({"title": "None", "payload": "none"})
+    buttons.append({"title": "Skip this question" if offer_skip else "I don't know", "payload": "/dont_know"})
+    buttons.append({"title": "Show results so far", "payload": "/show_results"})
+    return buttons

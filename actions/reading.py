@@ -1,0 +1,288 @@
+"""One user message read in the context of the conversation.
+
+`bot.nlp.extract` reads every fact a message states. A short answer to the question just asked
+("45", "yes", "8 months", "none") says nothing on its own, so it is read again with the question's
+term in front ("age 45", "hydroxyurea for 8 months"), still through `bot.nlp`, never by a parser here.
+"I don't know" / "skip" leave the fact unknown; impossible values come back as problems.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from actions.questions import GIVE_UP_AFTER
+from actions.state import State
+from bot.facts import FACTS, ValueRefused, format_value
+from bot.nlp import extract
+from bot.nlp.values import days_ago
+from bot.profile import Profile
+from bot.vocab import vocabulary
+
+# Intents of a message that asks something rather than tells: its facts are not kept ("what is anakinra?"
+# must not record anakinra as a medicine taken).
+QUESTION_INTENTS = {"ask_about_drug", "ask_what_happens", "ask_sites", "ask_how_to_join", "ask_what_is_trial",
+                    "help", "out_of_scope"}
+# Intents that interrupt the questions when the message carries no fact.
+INTERRUPTIONS = QUESTION_INTENTS | {"abuse", "greet", "thank", "goodbye", "forget_me", "start_over"}
+# Intents of a message that tries to answer the question asked.
+ANSWERS = {"inform", "affirm", "deny", "dont_know", "nlu_fallback"}
+
+_QUESTION_SHAPE = re.compile(r"^\W*(what|what's|whats|how|where|when|who|which|why|is|are|can|could|does|do|"
+                             r"will|would|should|tell me|explain|describe)\b", re.I)
+_SKIP = re.compile(r"^\W*(skip|pass|next|no idea|not sure|unsure|i don'?t know|dont know|don'?t know|dunno|"
+                   r"i'?m not sure|no clue|unknown|can'?t remember|i don'?t remember)\b", re.I)
+_YES = re.compile(r"^\W*(yes|yeah|yep|yup|y|sure|correct|right|true|she is|he is|i am|they are|indeed|ja|oui)\b",
+                  re.I)
+_NO = re.compile(r"^\W*(no|nope|nah|n|not really|never|false|she isn'?t|he isn'?t|i'?m not|none)\b", re.I)
+_NONE = re.compile(r"^\W*(no|none|nothing|nope|no one|not any|nil)\W*$", re.I)
+_NO_MEDS = re.compile(r"\b(nothing|none|no|not)\b.{0,30}\b(else|other|others|medicines?|medications?|meds|drugs?|"
+                      r"anything|pills?)\b|\b(nothing|none) else\b", re.I)
+_DURATION = re.compile(r"^\W*(for|since)\s+\S", re.I)
+_CORRECTION = re.compile(r"^\W*(no|nope|sorry|oops|actually|wait|i meant|correction|not)\b\W*(.*\d.*)$", re.I)
+_DIGIT = re.compile(r"\d")
+_ELN = (("none", re.compile(r"\b(not at all|no response|none|nothing|didn'?t|did not|no)\b", re.I)),
+        ("partial", re.compile(r"\b(partly|partially|partial|somewhat|some|a bit|a little|incomplete)\b", re.I)),
+        ("complete", re.compile(r"\b(complete|completely|fully|full|totally|normal)\b", re.I)))
+# The word put in front of a bare number so that bot.nlp reads it as the fact asked about.
+TERMS = {"age": "age", "weight": "weight", "platelets": "platelets", "neutrophils": "neutrophils",
+         "haemoglobin": "haemoglobin", "haematocrit": "haematocrit", "wbc": "wbc", "ferritin": "ferritin",
+         "alt": "ALT", "bilirubin": "bilirubin", "pt": "PT", "inr": "INR", "phoenix": "Phoenix",
+         "vas_pruritus": "itching", "vas_fever": "fever", "vas_night_sweats": "night sweats",
+         "vas_fatigue": "fatigue"}
+_RELATION = re.compile(r"\b(?:my|our)\s+(daughter|son|child|kid|baby|boy|girl|mother|mum|mom|father|dad|wife|"
+                       r"husband|partner|brother|sister|grandson|granddaughter|grandchild)\b", re.I)
+
+
+@dataclass
+class Reading:
+    """What a message added: the facts (as a profile), problems, and whether it skipped the asked fact."""
+
+    profile: Profile = field(default_factory=Profile)
+    found: list[str] = field(default_factory=list)
+    problems: list[dict[str, str]] = field(default_factory=list)
+    skipped: str | None = None
+    speaker: str = "self"
+    contextual: bool = False
+
+
+def asks_rather_than_tells(state: State) -> bool:
+    """A question ("what is anakinra?") or a request to forget: its words are not facts about the patient."""
+    if state.intent == "forget_me":
+        return True
+    return state.intent in QUESTION_INTENTS and bool(_QUESTION_SHAPE.match(state.text))
+
+
+def _problems(items: list[ValueRefused]) -> list[dict[str, str]]:
+    return [{"fact": p.fact, "message": p.message} for p in items]
+
+
+def read(state: State) -> Reading:
+    """Read the latest message with bot.nlp, then as an answer to the question asked when it needs that."""
+    text = state.text or ""
+    if asks_rather_than_tells(state):  # a question: its words are not facts
+        return Reading()
+    if text.startswith("/"):  # a button payload ("/affirm", "/dont_know"): its intent is the answer
+        text = ""
+        reading = Reading()
+    else:
+        extraction = extract(text)
+        reading = Reading(extraction.profile, list(extraction.found), _problems(extraction.problems),
+                          speaker=extraction.speaker)
+    if reading.found or reading.problems:
+        return reading
+    duration = _DURATION.match(text)
+    undated = [u for u in state.profile.to_dict().get("medications", {}).get("taken", [])
+               if u.get("current") and u.get("started_days_ago") is None and u.get("days_before_icu") is None]
+    if duration and len(undated) == 1:  # "for about a year", just after naming a medicine
+        again = extract(f"{vocabulary().label(undated[0]['drug'])} {text}")
+        if "medications" in again.found:
+            return Reading(again.profile, list(again.found), [], speaker=reading.speaker, contextual=True)
+    correction = _CORRECTION.match(text)
+    if correction and state.last_fact in TERMS:
+        _answer(reading, state.last_fact, correction.group(2), state)
+        if reading.found or reading.problems:
+            return reading
+    asked = state.asked
+    if asked:
+        if state.intent == "dont_know" or _SKIP.match(text):
+            reading.skipped = asked
+        else:
+            _answer(reading, asked, text, state)
+    return reading
+
+
+def _answer(reading: Reading, key: str, text: str, state: State) -> None:
+    """Read a short answer as the value of one fact."""
+    definition = FACTS[key]
+    words = text.strip()
+    composed: str | None = None
+    direct: Any = None
+    if definition.type == "bool":
+        yes = state.intent == "affirm" or bool(_YES.match(words))
+        no = state.intent == "deny" or bool(_NO.match(words))
+        if yes != no:
+            direct = yes
+    elif key in TERMS and _DIGIT.search(words):
+        composed = f"{TERMS[key]} {words}"
+    elif key == "icu_days_ago" and (_DIGIT.search(words) or words.lower() in ("today", "yesterday")):
+        days = days_ago(words if "ago" in words.lower() else f"{words} ago")
+        direct = days if days is not None else None
+    elif key == "eln_response":
+        direct = next((value for value, pattern in _ELN if pattern.search(words)), None)
+    elif key == "sex":
+        composed = words
+    elif key == "country" and re.fullmatch(r"[A-Za-z .'-]{2,40}", words):
+        composed = f"in {words}"
+    elif key == "medications":
+        detail = state.asking.get("detail") or {}
+        if _NONE.match(words) or _NO_MEDS.search(words) or state.intent == "deny":
+            composed = "no medications"
+        elif detail.get("kind") == "since" and (_DIGIT.search(words) or re.search(r"\b(a|an|one)\s+(year|month)",
+                                                                                 words, re.I)):
+            lead = "" if re.match(r"^(for|since)\b", words, re.I) else "for "
+            composed = f"{detail.get('name', '')} {lead}{words}" if detail else None
+        elif detail.get("kind") == "before_icu" and words:
+            tail = "" if re.search(r"\b(before|prior)\b", words, re.I) else " before ICU admission"
+            composed = f"{detail.get('name', '')} {words}{tail}"
+    elif key == "allergies" and (_NONE.match(words) or state.intent == "deny"):
+        composed = "no allergies"
+    if direct is not None:
+        try:
+            reading.profile.set(key, direct)
+            reading.found.append(key)
+            reading.contextual = True
+        except ValueRefused as problem:
+            reading.problems.append({"fact": problem.fact, "message": problem.message})
+        return
+    if composed:
+        again = extract(composed)
+        if key in again.found:
+            reading.profile = again.profile
+            reading.found = list(again.found)
+            reading.contextual = True
+        reading.problems += [p for p in _problems(again.problems) if p["fact"] == key]
+
+
+def apply(state: State, reading: Reading, answer_like: bool, open_after: Callable[[Profile], list[str]]
+          ) -> dict[str, Any]:
+    """Merge a reading into the state; returns the turn record (notes to confirm, problems, outcome).
+
+    open_after(profile) gives the facts still worth asking once the reading is merged.
+    """
+    before = state.profile.to_dict()
+    changed = state.profile.update(reading.profile)
+    notes = notes_for(changed, before, state.profile)
+    asked = state.asked
+    if reading.speaker == "caregiver":
+        state.voice = "caregiver"
+        relation = _RELATION.search(state.text or "")
+        if relation:
+            state.relation = relation.group(1).lower()
+    elif reading.speaker == "clinician" and state.voice == "self":
+        state.voice = "clinician"
+    for key in changed:
+        if key in state.skipped:
+            state.skipped.remove(key)
+    scalar = [k for k in reading.found if k in TERMS]
+    if len(scalar) == 1:
+        state.last_fact = scalar[0]
+    still_open = open_after(state.profile)
+    for key in reading.found:
+        if key not in still_open:
+            state.misses.pop(key, None)
+    outcome = "answered" if reading.found else "none"
+    if reading.skipped:
+        outcome = "skip"
+        state.skipped.append(reading.skipped)
+        notes.append(f"That's fine: the study team will check the {FACTS[reading.skipped].label}.")
+    elif reading.problems:
+        outcome = "problem"
+        for problem in reading.problems:
+            if problem["fact"] in FACTS:
+                state.misses[problem["fact"]] = state.misses.get(problem["fact"], 0) + 1
+    elif asked and answer_like and not reading.found:
+        outcome = "miss"
+        state.misses[asked] = state.misses.get(asked, 0) + 1
+    elif asked and asked in reading.found and asked in still_open:
+        outcome = "partial"  # an answer that leaves the question open ("hydroxyurea" — but since when?)
+        if asked not in changed:  # no progress either: count it, so the question is not asked for ever
+            state.misses[asked] = state.misses.get(asked, 0) + 1
+    for key, count in list(state.misses.items()):
+        if count >= GIVE_UP_AFTER and key in still_open and key not in state.skipped:
+            state.skipped.append(key)
+            notes.append(f"Let's leave the {FACTS[key].label} to the study team.")
+    return {"notes": notes, "problems": reading.problems, "outcome": outcome, "found": reading.found,
+            "skipped": reading.skipped, "asked": asked}
+
+
+def notes_for(changed: list[str], before: dict[str, Any], profile: Profile) -> list[str]:
+    """Sentences confirming what a message changed: one "Noted: ..." for new facts, one sentence per correction."""
+    new: list[str] = []
+    corrections: list[str] = []
+    for key in changed:
+        definition = FACTS[key]
+        now = describe(key, profile)
+        if key not in before:
+            new.append(f"{definition.label} {now}" if definition.type in ("quantity", "score")
+                       else f"{definition.label}: {now}")
+        elif key in ("diagnoses", "allergies", "medications"):
+            corrections.append(f"I've updated the {definition.label}: {now}.")
+        else:
+            old = describe_value(key, before[key])
+            corrections.append(f"I've changed the {definition.label} to {now} (it was {old}).")
+    return ([f"Noted: {'; '.join(new)}."] if new else []) + corrections
+
+
+def describe(key: str, profile: Profile) -> str:
+    data = profile.to_dict()
+    return describe_value(key, data.get(key))
+
+
+def describe_value(key: str, value: Any) -> str:
+    """A fact's value in words, from its to_dict form."""
+    voc = vocabulary()
+    definition = FACTS[key]
+    if value is None:
+        return "unknown"
+    if key in ("diagnoses", "allergies") and isinstance(value, dict):
+        has = [voc.label(c) for c in value.get("has") or ()]
+        denied = [voc.label(c) for c in value.get("not") or ()]
+        parts = has + [f"not {d}" for d in denied]
+        if value.get("none") and not parts:
+            return "none"
+        return ", ".join(parts) or "none"
+    if key == "medications" and isinstance(value, dict):
+        parts = [_use_words(use) for use in value.get("taken") or ()]
+        parts += [f"not {voc.label(d)}" for d in value.get("not") or ()]
+        if not parts:
+            return "none"
+        if value.get("complete") or value.get("none"):
+            parts.append("no other medicines")
+        return ", ".join(parts)
+    return format_value(definition, value)
+
+
+def _use_words(use: dict[str, Any]) -> str:
+    name = vocabulary().label(use.get("drug", ""))
+    if use.get("days_before_icu") is not None:
+        return f"{name} (last given {round(use['days_before_icu'])} days before intensive care)"
+    if use.get("current") is False:
+        stopped = use.get("stopped_days_ago")
+        return f"{name} (stopped{_ago(stopped)})"
+    started = use.get("started_days_ago")
+    if started is not None:
+        months = started / (365.25 / 12)
+        span = f"{months:.0f} months" if months >= 1 else f"{started:.0f} days"
+        return f"{name} (taken now, for {span})"
+    return f"{name} (taken now)"
+
+
+def _ago(days: float | None) -> str:
+    if days is None:
+        return ""
+    months = days / (365.25 / 12)
+    return f" about {months:.0f} months ago" if months >= 1.5 else (
+        " about a month ago" if months >= 0.9 else f" {days:.0f} days ago")

@@ -1,0 +1,190 @@
+"""Words and data the assistant sends: the answer with trials, follow-ups about a trial, the widget payload.
+
+A trial is never said to be one the person is eligible for: it "may fit", and the study team decides.
+Contacts are never invented: people are sent to their own doctor or to the sites the register lists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actions.questions import subject
+from bot.catalog.trial import Trial
+from bot.facts import FACTS
+from bot.matching import MatchReport, TrialResult
+from bot.vocab import vocabulary
+
+MAX_SHOWN = 5
+DECIDES = "Only the study team can decide whether someone can take part."
+CLINICIAN_NOTE = ("(Information only, not medical advice. I keep these facts for this conversation only; "
+                  "say \"forget me\" to erase them.)")
+FIT_WORDS = {"eligible": "may fit", "possible": "may fit (some facts unknown)", "ineligible": "does not fit"}
+# Plain words for the medicine classes the catalogue's study drugs belong to.
+CLASS_WORDS = {
+    "il1_blocker": "it blocks interleukin-1, a messenger the immune system uses to drive inflammation",
+    "il6_blocker": "it blocks interleukin-6, a messenger the immune system uses to drive inflammation",
+    "tnf_blocker": "it blocks TNF-alpha, a messenger the immune system uses to drive inflammation",
+    "jak_inhibitor": "it blocks JAK enzymes, which pass on inflammation signals inside cells",
+    "cytoreductive": "it lowers the number of blood cells the bone marrow makes",
+    "corticosteroid": "it is a steroid that damps down inflammation",
+    "calcineurin_inhibitor": "it damps down the immune system",
+    "immunosuppressant": "it damps down the immune system",
+}
+
+
+def _sentence_list(items: list[str]) -> str:
+    return "; ".join(items)
+
+
+def trial_lines(result: TrialResult) -> str:
+    """Everything a person needs about one trial that may fit."""
+    data = result.to_dict()
+    lines = [f"{data['plain_title']}", f"Register ID: {data['trial_id']}" + (
+        f" (phase {data['phase']})" if data.get("phase") else "")]
+    why = [f"{c['label']} ({'; '.join(c['reasons'])})" if c["reasons"] else c["label"]
+           for c in data["criteria"] if c["status"] == "met" and c["kind"] == "inclusion"]
+    clear = [c["label"] for c in data["criteria"] if c["status"] == "met" and c["kind"] == "exclusion"]
+    if why:
+        lines.append(f"Why it may fit: {_sentence_list(why)}.")
+    if clear:
+        lines.append(f"Checked, and not ruling it out: {', '.join(clear)}.")
+    if data["missing"]:
+        lines.append("Still unknown: " + ", ".join(m["label"] for m in data["missing"]) + ".")
+    else:
+        lines.append("Everything I could check is in favour; the study team still decides.")
+    if data["study_team_checks"]:
+        lines.append("The study team will check: " + _sentence_list(data["study_team_checks"]) + ".")
+    lines.append("Sites: " + (_sentence_list([s["display"] for s in data["sites"]])
+                              or "none listed in the register record yet") + ".")
+    lines.append("Recruitment: " + (_sentence_list([r["display"] for r in data["recruitment"]]) or "not stated") + ".")
+    return "\n".join(lines)
+
+
+def main_reason(result: TrialResult) -> str:
+    failed = result.failed
+    if not failed:
+        return "it does not fit"
+    first = failed[0]
+    detail = "; ".join(first.reasons)
+    return f"{first.criterion.label}" + (f" ({detail})" if detail else "")
+
+
+def results_messages(report: MatchReport) -> list[str]:
+    """The answer: trials that may fit in full, then briefly those that do not, with the main reason."""
+    fitting = [r for r in report.results if r.verdict != "ineligible"]
+    not_fitting = [r for r in report.results if r.verdict == "ineligible"]
+    messages: list[str] = []
+    if fitting:
+        count = len(fitting)
+        head = "one trial that may fit" if count == 1 else f"{count} trials that may fit"
+        messages.append(f"Here is what I found: {head}. {DECIDES}")
+        for number, result in enumerate(fitting[:MAX_SHOWN], start=1):
+            messages.append(f"{number}. {trial_lines(result)}")
+        if count > MAX_SHOWN:
+            messages.append(f"…and {count - MAX_SHOWN} more; ask me to narrow it down with more facts.")
+    elif report.results:
+        messages.append("From what you told me, none of the open trials I know fits. "
+                        "Your doctor may know of other studies.")
+    else:
+        messages.append("I don't know of any open trial at the moment. Your doctor may know of other studies.")
+    if not_fitting:
+        shown = not_fitting[:MAX_SHOWN]
+        lines = [f"- {r.trial.id} ({r.trial.data.get('plain_title') or r.trial.title}): {main_reason(r)}"
+                 for r in shown]
+        more = f"\n…and {len(not_fitting) - MAX_SHOWN} more." if len(not_fitting) > MAX_SHOWN else ""
+        messages.append("Trials that do not fit:\n" + "\n".join(lines) + more)
+    return messages
+
+
+def results_payload(report: MatchReport) -> dict[str, Any]:
+    """The same answer as data, for the widget."""
+    results = []
+    for result in report.results:
+        data = result.to_dict()
+        data["fit"] = FIT_WORDS[result.verdict]
+        results.append(data)
+    return {"type": "trial_results", "note": DECIDES, "results": results,
+            "next_questions": report.next_questions, "closed_trials_left_out": report.closed_left_out}
+
+
+def results_buttons(report: MatchReport) -> list[dict[str, str]]:
+    buttons: list[dict[str, str]] = []
+    fitting = [r for r in report.results if r.verdict != "ineligible"]
+    if fitting:
+        trial_id = fitting[0].trial.id
+        entity = f'{{"trial_id": "{trial_id}"}}'
+        buttons += [{"title": "What happens in the study?", "payload": f"/ask_what_happens{entity}"},
+                    {"title": "Where are the sites?", "payload": f"/ask_sites{entity}"},
+                    {"title": "How can I take part?", "payload": f"/ask_how_to_join{entity}"}]
+        drugs = study_drugs(fitting[0].trial)
+        if drugs:
+            buttons.append({"title": f"What is {vocabulary().label(drugs[0])}?",
+                            "payload": f"/ask_about_drug{entity}"})
+    if any(r.verdict == "possible" for r in report.results):
+        buttons.append({"title": "Answer the missing questions", "payload": "/continue_questions"})
+    buttons += [{"title": "Start over", "payload": "/start_over"},
+                {"title": "Forget my data", "payload": "/forget_me"}]
+    return buttons
+
+
+def study_drugs(trial: Trial) -> list[str]:
+    return [i["drug"] for i in trial.data.get("interventions") or () if i.get("drug")]
+
+
+def drug_answer(drug_id: str, trials: list[Trial]) -> str:
+    """What a medicine is, from the vocabulary, and how the given trials use it."""
+    voc = vocabulary()
+    drug = voc.drugs[drug_id]
+    brands = f" (brand name {', '.join(drug.brands)})" if drug.brands else ""
+    classes = [voc.classes[c].label for c in drug.classes if c in voc.classes]
+    words = next((CLASS_WORDS[c] for c in drug.classes if c in CLASS_WORDS), None)
+    text = f"{drug.label.capitalize()}{brands} is a medicine" + (f" ({', '.join(classes)})" if classes else "")
+    text += f": {words}." if words else "."
+    uses = []
+    for trial in trials:
+        for item in trial.data.get("interventions") or ():
+            if item.get("drug") == drug_id:
+                how = ", ".join(x for x in (item.get("route"), item.get("dose")) if x)
+                uses.append(f"In {trial.id}: {how}." if how else f"{trial.id} studies it.")
+    if uses:
+        text += " " + " ".join(uses)
+    else:
+        text += " It is not the study medicine of the trials I know."
+    return text + " Your doctor can tell you whether it could suit you."
+
+
+def what_happens_answer(trial: Trial) -> str:
+    data = trial.data
+    title = data.get("plain_title") or trial.title
+    parts = [f"{trial.id} — {title}."]
+    if data.get("what_happens"):
+        parts.append(f"What happens: {data['what_happens']}")
+    elif data.get("summary"):
+        parts.append(data["summary"])
+    parts.append(f"Visits: {data['visits']}." if data.get("visits")
+                 else "The register record does not say how many visits there are; the study team can tell you.")
+    return " ".join(parts)
+
+
+def sites_answer(trial: Trial) -> str:
+    sites = "; ".join(s.display() for s in trial.sites) or "no site is listed in the register record yet"
+    recruitment = "; ".join(r.display() for r in trial.recruitment) or "not stated"
+    return f"{trial.id}: sites — {sites}. Recruitment: {recruitment}."
+
+
+def how_to_join_answer(trial: Trial, voice: str, relation: str | None) -> str:
+    cities = ", ".join(dict.fromkeys(f"{s.city} ({s.country})" for s in trial.sites)) or "the sites in the register"
+    if voice == "clinician":
+        sponsor = trial.data.get("sponsor")
+        return (f"For {trial.id}: the study team at one of the sites ({cities}) decides on inclusion"
+                + (f"; the sponsor is {sponsor}" if sponsor else "")
+                + ". The register entry lists the official contacts; I don't hold any other contact details.")
+    who = subject(voice, relation)
+    doctor = "your doctor" if who == "the patient" and voice == "self" else f"{who}'s doctor"
+    return (f"To ask about {trial.id}, talk to {doctor} (the specialist who knows the case) and give them "
+            f"the register ID {trial.id}. They can contact the study team at one of the sites: {cities}. "
+            f"{DECIDES} I can't make contact for you, and I don't have contact details beyond the sites listed.")
+
+
+def fact_label(key: str) -> str:
+    return FACTS[key].label if key in FACTS else key

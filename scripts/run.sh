@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Serve the assistant: the catalogue loaded, a model trained only when data or config changed,
+# the action server on 5055 and Rasa (REST and socket.io) on 5005. Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONPATH="$PWD" RASA_TELEMETRY_ENABLED=false
+
+.venv/actions/bin/trialbot trials load
+scripts/train.sh
+
+pids=()
+stop() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap stop EXIT INT TERM
+
+.venv/actions/bin/python -m rasa_sdk --actions actions --port 5055 &
+pids+=($!)
+# Loopback only and no HTTP API: the tracker API would hand out every conversation's health facts.
+.venv/rasa/bin/rasa run -i 127.0.0.1 --port 5005 --cors "http://localhost:8080" --model models/trialbot.tar.gz \
+  --credentials credentials.yml --endpoints endpoints.yml &
+pids+=($!)
+echo "run: Rasa on http://localhost:5005 (REST: /webhooks/rest/webhook, socket.io), actions on http://localhost:5055"
+wait -n "${pids[@]}"

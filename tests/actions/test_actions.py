@@ -1,0 +1,378 @@
+"""Custom actions driven with rasa-sdk's Tracker and CollectingDispatcher (see conftest.Chat), no Rasa server.
+
+Run: cd /work/main && PYTHONPATH=. <actions env>/bin/python -m pytest tests/actions -q
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import dialogue
+from actions.questions import phrase
+from actions.state import State
+from bot.facts import FACTS
+
+MPN = "2025-523921-17-00"
+PAED = "2025-524541-27-00"
+ELIGIBLE = re.compile(r"\b(is|are|you're|you are) eligible\b|\beligible\b", re.I)
+
+
+def no_promise(text: str) -> None:
+    """The assistant never says someone is eligible."""
+    assert not ELIGIBLE.search(text), text
+
+
+# --- consent ---------------------------------------------------------------------------------------------------
+
+def test_consent_comes_first_and_says_what_is_kept(chat):
+    text = chat.text(chat.say("hi", "greet"))
+    assert "medical advice" in text
+    assert "only for this conversation" in text
+    assert "forget me" in text
+    assert text.rstrip().endswith("Shall we go on?")
+    assert chat.slots["requested_slot"] == "consent"
+    assert chat.ran == ["validate_trial_form", "action_ask_consent"]
+
+
+def test_consent_refused_ends_politely_and_keeps_nothing(chat):
+    chat.say("I have ET and I'm 67", "inform")
+    assert chat.slots["profile"]["age"] == 67
+    text = chat.text(chat.say("no thanks", "deny"))
+    assert "won't ask anything" in text
+    assert chat.slots["consent"] is False
+    assert not chat.slots.get("profile")
+    assert chat.loop is None
+    # nothing said afterwards is kept, and coming back asks for consent again
+    chat.say("I'm 70", "deny")
+    assert not chat.slots.get("profile")
+    again = chat.text(chat.say("start", "start_over"))
+    assert "Shall we go on?" in again
+
+
+def test_consent_in_words(chat):
+    chat.say("hello", "greet")
+    text = chat.text(chat.say("ok, go ahead", "inform"))
+    assert chat.slots["consent"] is True
+    assert "diagnosed" in text
+
+
+def test_no_health_question_before_consent(chat):
+    text = chat.text(chat.say("I have ET", "inform"))
+    assert "Shall we go on?" in text
+    assert "How old" not in text
+
+
+# --- the two seed trials --------------------------------------------------------------------------------------
+
+def test_mpn_happy_path(consented):
+    chat = consented
+    asked = chat.text(chat.say("I have essential thrombocythemia", "inform"))
+    assert "Noted: diagnosis: essential thrombocythaemia." in asked
+    assert "How old are you?" in asked
+    chat.say("45", "inform")
+    assert chat.slots["profile"]["age"] == 45
+    chat.say("I've been on hydroxyurea for 8 months", "inform")
+    chat.say("partial response", "inform")
+    chat.say("platelets 250", "inform")
+    messages = chat.say("show me the results", "show_results")
+    text = chat.text(messages)
+    assert MPN in text
+    assert "Brest" in text
+    assert "planned to open on 1 June 2026 in France" in text
+    assert "may fit" in text and "study team" in text
+    assert "Still unknown:" in text
+    no_promise(text)
+    # the trial that does not fit is named briefly with its main reason
+    assert f"- {PAED}" in text and "18 years" in text
+    payload = chat.payload(messages)
+    assert payload["type"] == "trial_results"
+    assert payload["results"][0]["trial_id"] == MPN
+    assert {r["fit"] for r in payload["results"]} <= {"may fit", "may fit (some facts unknown)", "does not fit"}
+    buttons = [b["title"] for m in messages for b in m.get("buttons") or ()]
+    assert "What happens in the study?" in buttons and "Forget my data" in buttons
+
+
+def test_paediatric_caregiver_path(consented):
+    chat = consented
+    text = chat.text(chat.say("my daughter is 6 and has ALL", "inform"))
+    assert chat.slots["voice"] == "caregiver"
+    assert chat.slots["profile"]["age"] == 6
+    assert "your daughter" in text  # the question is about the patient, not the speaker
+    chat.say("she is in the PICU", "inform")
+    chat.say("Phoenix 3", "inform")
+    chat.say("ferritin 4500", "inform")
+    text = chat.text(chat.say("show results", "show_results"))
+    assert PAED in text
+    assert "Utrecht" in text
+    assert "planned to open on 1 May 2026 in Netherlands" in text
+    no_promise(text)
+
+
+def test_clinician_one_shot(chat):
+    messages = chat.say("6 y/o, ALL post-HCT, PICU, Phoenix 3, ferritin 4500 — anything?", "inform")
+    text = chat.text(messages)
+    assert chat.slots["consent"] is True
+    assert "not medical advice" in text and "forget me" in text  # consent acknowledged briefly
+    assert PAED in text and "Utrecht" in text and "1 May 2026" in text
+    assert "ferritin 4500 µg/L, at least 2000 µg/L" in text  # reasons with numbers
+    assert chat.payload(messages)["results"]
+    assert chat.ran[-1] == "action_show_results"
+    # a correction gets the updated answer at once
+    text = chat.text(chat.say("ferritin was 1500 actually", "inform"))
+    assert "I've changed the ferritin to 1500 µg/L (it was 4500 µg/L)." in text
+    assert "below 2000 µg/L" in text
+
+
+# --- reading every message --------------------------------------------------------------------------------------
+
+def test_several_facts_at_once_whatever_was_asked(consented):
+    chat = consented
+    text = chat.text(chat.say("I'm 67, I have ET and my platelets are 85", "inform"))
+    profile = chat.slots["profile"]
+    assert profile["age"] == 67 and profile["platelets"] == 85 and profile["diagnoses"]["has"] == ["et"]
+    # both seed trials are decided (platelets below 100; age above 18): the answer comes at once
+    assert "low platelet count" in text
+    assert chat.ran[-1] == "action_show_results"
+
+
+def test_short_answers_read_as_the_question_asked(consented):
+    chat = consented
+    chat.say("ET", "inform")
+    chat.say("58", "inform")
+    assert chat.slots["profile"]["age"] == 58
+    fact = chat.slots["asking"]["fact"]
+    assert fact not in ("age", "diagnoses")
+
+
+def test_yes_no_answers(consented):
+    chat = consented
+    chat.say("my son is 9 and has leukemia", "inform")
+    assert chat.slots["asking"]["fact"] == "icu"
+    chat.say("yes", "affirm")
+    assert chat.slots["profile"]["icu"] is True
+    asked = chat.slots["asking"]["fact"]
+    chat.say("no", "deny")
+    assert chat.slots["profile"][asked] is False
+
+
+def test_button_payloads_answer_the_question(consented):
+    chat = consented
+    chat.say("my son is 9 and has leukemia", "inform")
+    asked = chat.slots["asking"]["fact"]
+    chat.say("/affirm", "affirm")
+    assert chat.slots["profile"][asked] is True
+    skipped = chat.slots["asking"]["fact"]
+    chat.say("/dont_know", "dont_know")
+    assert skipped in chat.slots["skipped"]
+    results = chat.say("/show_results", "show_results")
+    assert chat.payload(results)["type"] == "trial_results"
+
+
+def test_question_about_a_medicine_is_not_a_fact(consented):
+    chat = consented
+    chat.say("ET", "inform")
+    text = chat.text(chat.say("what is anakinra?", "ask_about_drug"))
+    assert "medications" not in chat.slots["profile"]
+    assert "interleukin-1" in text and MPN in text
+    assert "How old are you?" in text  # the form asks its question again
+
+
+# --- unknowns, corrections, bad values --------------------------------------------------------------------------
+
+def test_dont_know_moves_on_and_stays_unknown(consented):
+    chat = consented
+    chat.say("ET", "inform")
+    chat.say("45", "inform")
+    first = chat.slots["asking"]["fact"]
+    text = chat.text(chat.say("I don't know", "dont_know"))
+    assert f"the study team will check the {FACTS[first].label}" in text
+    assert chat.slots["asking"]["fact"] != first
+    assert first in chat.slots["skipped"]
+    second = chat.slots["asking"]["fact"]
+    chat.say("skip", "dont_know")
+    assert chat.slots["asking"]["fact"] not in (first, second)
+    results = chat.text(chat.say("show results", "show_results"))
+    assert "Still unknown:" in results and FACTS[first].label in results
+
+
+def test_correction_is_confirmed_and_matched_again(consented):
+    chat = consented
+    chat.say("ET", "inform")
+    chat.say("17", "inform")
+    results = chat.text(chat.say("show results", "show_results"))
+    assert "adult able to consent" in results  # 17: the MPN trial does not fit
+    text = chat.text(chat.say("actually I'm 68", "inform"))
+    assert "I've changed the age to 68 years (it was 17 years)." in text
+    assert "Here is what I found: one trial that may fit." in text
+
+
+def test_no_comma_number_corrects_the_last_value(consented):
+    chat = consented
+    chat.say("ET", "inform")
+    chat.say("85", "inform")
+    text = chat.text(chat.say("no, 58", "inform"))
+    assert chat.slots["profile"]["age"] == 58
+    assert "it was 85 years" in text
+
+
+def test_duration_after_naming_a_medicine(consented):
+    chat = consented
+    chat.say("I have myelofibrosis and I'm 61", "inform")
+    chat.say("I take Jakavi", "inform")
+    chat.say("for about a year", "inform")
+    use = chat.slots["profile"]["medications"]["taken"][0]
+    assert use["drug"] == "ruxolitinib" and round(use["started_days_ago"]) == 365
+
+
+def test_stopping_a_medicine_is_a_correction(consented):
+    chat = consented
+    chat.say("ET, 67, hydroxyurea for 8 months, partial response, platelets 250", "inform")
+    chat.say("show results", "show_results")
+    text = chat.text(chat.say("I stopped hydroxyurea last month", "inform"))
+    assert "I've updated the medicines" in text
+    assert "no longer taken" in text
+
+
+def test_impossible_value_reasked_then_skip_offered(consented):
+    chat = consented
+    chat.say("ET", "inform")
+    first = chat.say("I'm 300", "inform")
+    assert "300 years is not a possible age" in chat.text(first)
+    assert "For example" in chat.text(first)
+    assert "age" not in chat.slots["profile"]
+    second = chat.say("I'm 400", "inform")
+    assert "say \"skip\"" in chat.text(second)
+    assert any(b["title"] == "Skip this question" for m in second for b in m.get("buttons") or ())
+    chat.say("skip", "dont_know")
+    assert "age" in chat.slots["skipped"]
+
+
+def test_unclear_answer_gets_a_specific_reask(consented):
+    chat = consented
+    chat.say("ET", "inform")
+    chat.say("45", "inform")
+    label = FACTS[chat.slots["asking"]["fact"]].label
+    text = chat.text(chat.say("lots", "inform"))
+    assert f"couldn't read that as the {label}" in text and "For example" in text
+    assert "skip" not in text.lower()
+    text = chat.text(chat.say("lots and lots", "inform"))
+    assert f"couldn't read that as the {label}" in text and "say \"skip\"" in text
+    text = chat.text(chat.say("platelets lots", "inform"))
+    assert "couldn't read a number for the platelet count" in text
+
+
+def test_bad_value_never_spoils_what_was_collected(consented):
+    chat = consented
+    chat.say("I'm 67 and I have ET", "inform")
+    chat.say("-5 kg and platelets 250", "inform")
+    profile = chat.slots["profile"]
+    assert profile["age"] == 67 and profile["platelets"] == 250 and "weight" not in profile
+
+
+def test_huge_and_markup_messages_do_not_crash(consented):
+    chat = consented
+    text = chat.text(chat.say("<script>alert(1)</script> " + "blah " * 1000, "nlu_fallback"))
+    assert "very long" in text
+    assert "<script>" not in text
+
+
+# --- forget me, start over, follow-ups --------------------------------------------------------------------------
+
+def test_forget_me_clears_the_profile(consented):
+    chat = consented
+    chat.say("I have PV and I'm 60", "inform")
+    text = chat.text(chat.say("forget me", "forget_me"))
+    assert "deleted everything" in text
+    assert not chat.slots.get("profile")
+    assert chat.slots.get("consent") is None
+    assert chat.loop is None
+
+
+def test_start_over(consented):
+    chat = consented
+    chat.say("I have PV and I'm 60", "inform")
+    text = chat.text(chat.say("start over", "start_over"))
+    assert "start again" in text and "diagnosed" in text
+    assert not chat.slots.get("profile")
+
+
+@pytest.mark.parametrize("intent,expected", [
+    ("ask_what_happens", "3 study visits"),
+    ("ask_sites", "Brest, France"),
+    ("ask_how_to_join", "your doctor"),
+    ("ask_about_drug", "Kineret"),
+])
+def test_follow_ups_about_a_trial(chat, intent, expected):
+    entity = [{"entity": "trial_id", "value": MPN}]
+    text = chat.text(chat.say(f'/{intent}{{"trial_id": "{MPN}"}}', intent, entity))
+    assert expected in text
+    assert not re.search(r"@|\+?\d[\d ]{7,}\d|https?://", text)  # never an invented contact
+
+
+def test_visits_of_the_paediatric_trial(chat):
+    text = chat.text(chat.say(f"how many visits in {PAED}?", "ask_what_happens"))
+    assert "no separate visits" in text and "day 28" in text
+
+
+def test_out_of_scope_and_abuse_during_questions(consented):
+    chat = consented
+    text = chat.text(chat.say("what's the weather?", "out_of_scope"))
+    assert "utter_out_of_scope" in chat.ran
+    assert "diagnosed" in text  # then the question again
+    chat.say("you're useless", "abuse")
+    assert "utter_abuse" in chat.ran
+
+
+# --- wording ------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("key", sorted(FACTS))
+def test_every_question_worded_for_each_voice(key):
+    question = FACTS[key].question
+    mine = phrase(question, "self")
+    assert "the patient" not in mine
+    theirs = phrase(question, "caregiver", "daughter")
+    assert not re.search(r"\b(you|your)\b", theirs, re.I) or "your daughter" in theirs
+    assert not re.search(r"\bAre you\b|\bDo you\b", theirs)
+    assert phrase(question, "clinician").endswith("?")
+
+
+def test_never_eligible_in_any_reply(consented):
+    chat = consented
+    text = chat.text(chat.say("I'm a 67 year old woman with ET, hydroxyurea for 8 months, partial response, "
+                              "platelets 250, neutrophils 3, no allergies, no other medications, no infections, "
+                              "not pregnant, not breastfeeding, postmenopausal, not under guardianship",
+                              "inform"))
+    text += chat.text(chat.say("show results", "show_results"))
+    assert MPN in text
+    no_promise(text)
+
+
+# --- privacy --------------------------------------------------------------------------------------------------------
+
+def test_no_health_fact_reaches_the_logs(chat, caplog):
+    caplog.set_level(logging.DEBUG)
+    chat.say("6 y/o, ALL post-HCT, PICU, Phoenix 3, ferritin 4500 — anything?", "inform")
+    chat.say("ferritin was 1517 actually", "inform")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for secret in ("4500", "1517", "ALL", "Phoenix", "ferritin", "leukaemia"):
+        assert secret not in logged
+
+
+def test_state_survives_an_unreadable_slot():
+    tracker = Tracker("t", {"profile": {"age": "not a number"}, "misses": "x"}, {"text": "hi"}, [], False, None, {},
+                      "action_listen")
+    state = State.from_tracker(tracker)
+    assert state.profile.to_dict() == {} and state.misses == {}
+
+
+def test_read_message_runs_once_per_message(chat):
+    chat.say("I have ET", "inform")
+    tracker = chat.tracker()
+    events = asyncio.run(dialogue.ActionReadMessage().run(CollectingDispatcher(), tracker, {}))
+    assert events == []  # Rasa runs slot extraction again when a form starts: the second run changes nothing

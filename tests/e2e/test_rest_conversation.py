@@ -1,0 +1,146 @@
+"""End to end: the Rasa server and the action server, talked to over the REST channel.
+
+Starts `rasa run` (the trained model in models/trialbot.tar.gz) and the action server on free
+localhost ports, then holds a whole conversation for each seed trial and checks that the answer
+names the trial, a site city and the start date. Skipped, with the reason, when the model or the
+Rasa environment is missing.
+
+The Rasa executable: $TRIALBOT_RASA, else .venv/rasa/bin/rasa.
+Run: PYTHONPATH=. <actions env>/bin/python -m pytest tests/e2e -q -m e2e
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "models" / "trialbot.tar.gz"
+START_TIMEOUT = 240
+
+
+def rasa_executable() -> Path | None:
+    candidates = [os.environ.get("TRIALBOT_RASA"), str(ROOT / ".venv" / "rasa" / "bin" / "rasa")]
+    return next((Path(c) for c in candidates if c and Path(c).is_file()), None)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{url} exited with {process.returncode}; see {log}")
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    pytest.fail(f"{url} did not come up within {START_TIMEOUT} s; see {log}")
+
+
+@pytest.fixture(scope="module")
+def rasa_url(tmp_path_factory):
+    rasa = rasa_executable()
+    if rasa is None:
+        pytest.skip("the Rasa environment is missing (set TRIALBOT_RASA or run `make setup`)")
+    if not MODEL.is_file():
+        pytest.skip(f"no trained model at {MODEL} (run `rasa train --fixed-model-name trialbot`)")
+    work = tmp_path_factory.mktemp("e2e")
+    rasa_port, actions_port = free_port(), free_port()
+    endpoints = work / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n', encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"}
+    processes: list[subprocess.Popen] = []
+    try:
+        actions_log = work / "actions.log"
+        with actions_log.open("w") as out:
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
+                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT))
+        rasa_log = work / "rasa.log"
+        with rasa_log.open("w") as out:
+            processes.append(subprocess.Popen(
+                [str(rasa), "run", "-m", str(MODEL), "--port", str(rasa_port), "-i", "127.0.0.1",
+                 "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT))
+        wait_until_up(f"http://127.0.0.1:{actions_port}/health", processes[0], actions_log)
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", processes[1], rasa_log)
+        yield f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+class Conversation:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.sender = f"e2e-{uuid.uuid4().hex[:12]}"
+
+    def say(self, message: str) -> str:
+        reply = requests.post(self.url, json={"sender": self.sender, "message": message}, timeout=60)
+        reply.raise_for_status()
+        return "\n".join(m.get("text") or "" for m in reply.json())
+
+
+def never_eligible(text: str) -> None:
+    assert not re.search(r"\beligible\b", text, re.I), text
+
+
+def test_mpn_trial_conversation(rasa_url):
+    chat = Conversation(rasa_url)
+    assert "Shall we go on?" in chat.say("hi")
+    assert "diagnosed" in chat.say("yes")
+    chat.say("I have essential thrombocythemia")
+    chat.say("I'm 45")
+    chat.say("I've been on hydroxyurea for 8 months")
+    chat.say("partial response")
+    chat.say("platelets 250")
+    answer = chat.say("show me the results")
+    assert "2025-523921-17-00" in answer
+    assert "Brest" in answer
+    assert "1 June 2026" in answer
+    never_eligible(answer)
+
+
+def test_paediatric_trial_conversation(rasa_url):
+    chat = Conversation(rasa_url)
+    assert "Shall we go on?" in chat.say("hello")
+    chat.say("yes")
+    question = chat.say("my daughter is 6 and has ALL, she is in the PICU")
+    assert "your daughter" in question
+    chat.say("Phoenix 3")
+    chat.say("ferritin 4500")
+    answer = chat.say("show results")
+    assert "2025-524541-27-00" in answer
+    assert "Utrecht" in answer
+    assert "1 May 2026" in answer
+    never_eligible(answer)
+
+
+def test_clinician_one_shot(rasa_url):
+    answer = Conversation(rasa_url).say("6 y/o, ALL post-HCT, PICU, Phoenix 3, ferritin 4500 — anything?")
+    assert "2025-524541-27-00" in answer and "Utrecht" in answer and "1 May 2026" in answer
+    assert "not medical advice" in answer
+    never_eligible(answer)
