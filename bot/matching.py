@@ -153,8 +153,11 @@ def next_questions(results: list[TrialResult]) -> list[dict[str, Any]]:
     mentions: Counter[str] = Counter()
     decisive: Counter[str] = Counter()
     qualifying: Counter[str] = Counter()
+    position: dict[str, int] = {}
     for result in candidates:
         missing = result.missing
+        for index, key in enumerate(missing):
+            position[key] = min(position.get(key, index), index)
         mentions.update(missing)
         if len(missing) == 1:
             decisive[missing[0]] += 1
@@ -163,10 +166,10 @@ def next_questions(results: list[TrialResult]) -> list[dict[str, Any]]:
     order = list(FACTS)
 
     def rank(key: str) -> tuple:
-        # Ties go to what qualifies someone (inclusion) before what rules them out: a person hears first
-        # the questions about why a trial is for them.
+        # Ties go to what qualifies someone (inclusion) before what rules them out, then to the order in
+        # which the trials' own criteria reach the fact: the first branch of an "any" is asked first.
         first = FIRST_FACTS.index(key) if key in FIRST_FACTS else len(FIRST_FACTS)
-        return (first, -mentions[key], -decisive[key], -qualifying[key], order.index(key))
+        return (first, -mentions[key], -decisive[key], -qualifying[key], position[key], order.index(key))
 
     return [
         {"fact": key, "label": FACTS[key].label, "question": FACTS[key].question, "trials": mentions[key]}
