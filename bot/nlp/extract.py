@@ -192,7 +192,7 @@ class _Reader:
             self.found.append("medications")
 
     def ages_and_weights(self) -> None:
-        ages = read_ages(self.text)
+        ages = [a for a in read_ages(self.text) if not any(s <= a.start < e for s, e in self.used)]
         for age in ages[:1]:
             self.set("age", age.years_or_count, age.unit)
             if age.sex:

@@ -111,6 +111,10 @@ _AGE_PATTERNS = (
                r"wife|husband|partner|brother|sister|patient)(?: is| who is|,)?|(?:she|he|the patient|patient|pt)"
                r"(?: is|'s))\s+(?:now\s+|only\s+|just\s+)?(-?\d+(?:[.,]\d+)?)\s*(years?|yrs?|y|months?|mo|weeks?|"
                r"days?)?(?:\s+old)?(?![\w/%])(?!\s*(?:kg|kilo|lb|pound|cm|g/|x|\*|%))", re.I),
+    # "she has PV and is 72", "I am now 45": a bare number after is/am, when no unit follows
+    re.compile(r"\b(?:is|am)\s+(?:now\s+|only\s+|just\s+)?(\d{1,3}(?:[.,]5)?)(?:\s*(years?|yrs?|months?))?"
+               r"(?:\s+old)?(?![\w/%.,]|\s*(?:kg|kilo|lb|pound|cm|g/|x|\*|%|/|mg|µ|u/|ng|mmol|umol|s\b|sec|"
+               r"out of|on 10|points?\b))", re.I),
     # turns 18 today, 18th birthday
     re.compile(r"\b(?:turns?|turned|turning)\s+(\d+)\b|\b(\d+)(?:st|nd|rd|th) birthday\b", re.I),
 )

@@ -13,10 +13,16 @@ def facts(text):
     ("text", "age"),
     [("6 y/o", 6), ("6yo boy", 6), ("a 6-year-old", 6), ("5 month old", 5 / 12), ("my daughter is 6", 6),
      ("I'm 67", 67), ("aged 67", 67), ("67F", 67), ("she is 8 months old", 8 / 12), ("turns 18 today", 18),
-     ("age: 3 weeks", 3 * 7 / 365.25)],
+     ("age: 3 weeks", 3 * 7 / 365.25), ("she has PV and is 72", 72), ("I am now 45", 45)],
 )
 def test_ages(text, age):
     assert facts(text)["age"] == pytest.approx(age, abs=1e-6)
+
+
+@pytest.mark.parametrize("text", ["my platelet count is 85", "the pain is 10 out of 10", "ferritin is 4500",
+                                  "it is 3 points", "weight is 18 kg"])
+def test_numbers_after_is_are_not_ages_when_they_belong_to_something_else(text):
+    assert "age" not in facts(text)
 
 
 def test_clinician_one_liner():
