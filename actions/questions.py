@@ -37,18 +37,11 @@ def open_facts(report: MatchReport, skipped: list[str]) -> list[str]:
 def medication_detail(report: MatchReport) -> dict[str, Any]:
     """For a medicine already named, what is still unknown about it: since when, or when before ICU admission."""
     voc = vocabulary()
-    profile = report.profile
     for result in _candidates(report):
         for criterion in result.criteria:
-            if criterion.status != "unknown" or "medications" not in criterion.missing:
-                continue
-            text = " ".join(criterion.reasons)
-            for use in profile.medications.uses:
-                name = voc.label(use.drug)
-                if f"{name} taken now, since when is not known" in text:
-                    return {"kind": "since", "drug": use.drug, "name": name}
-                if f"{name}: when it was last given relative to ICU admission is not known" in text:
-                    return {"kind": "before_icu", "drug": use.drug, "name": name}
+            for detail in criterion.details:
+                if detail["kind"] in ("since", "before_icu"):
+                    return {"kind": detail["kind"], "drug": detail["drug"], "name": voc.label(detail["drug"])}
     return {}
 
 

@@ -38,6 +38,9 @@ class Outcome:
     value: Tri
     reasons: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    # What exactly is unknown inside a fact, for a precise follow-up question:
+    # {"kind": "since" | "before_icu" | "current" | "half_life", "drug": id}.
+    details: list[dict[str, str]] = field(default_factory=list)
 
 
 def lookup(profile: Profile, key: str) -> Any:
@@ -193,7 +196,8 @@ class MedicationRule(Rule):
                 return outcome
         if any(o.value is None for o in outcomes):
             reasons = [r for o in outcomes for r in o.reasons]
-            return Outcome(None, reasons, missing=["medications"])
+            details = [d for o in outcomes if o.value is None for d in o.details]
+            return Outcome(None, reasons, missing=["medications"], details=details)
         if outcomes:
             return Outcome(False, [r for o in outcomes for r in o.reasons])
         if meds.complete or self._all_denied(meds.denied):
@@ -213,13 +217,15 @@ class MedicationRule(Rule):
         if self.current or self.min_days is not None:
             taking = use.current if use.current is not None else (False if use.stopped_days_ago is not None else None)
             if taking is None:
-                return Outcome(None, [f"{name}: not known whether it is still taken"])
+                return Outcome(None, [f"{name}: not known whether it is still taken"],
+                               details=[{"kind": "current", "drug": use.drug}])
             if not taking:
                 return Outcome(False, [f"{name} is no longer taken"])
             if self.min_days is None:
                 return Outcome(True, [f"{name} taken now"])
             if use.started_days_ago is None:
-                return Outcome(None, [f"{name} taken now, since when is not known"])
+                return Outcome(None, [f"{name} taken now, since when is not known"],
+                               details=[{"kind": "since", "drug": use.drug}])
             months = use.started_days_ago / (365.25 / 12)
             need = self.min_days / (365.25 / 12)
             ok = use.started_days_ago >= self.min_days
@@ -229,7 +235,8 @@ class MedicationRule(Rule):
         if self.within_half_lives is not None:
             half_life = voc.drugs[use.drug].half_life_days
             if half_life is None:
-                return Outcome(None, [f"{name}: half-life not in the drug table, the study team will check"])
+                return Outcome(None, [f"{name}: half-life not in the drug table, the study team will check"],
+                               details=[{"kind": "half_life", "drug": use.drug}])
             window = self.within_half_lives * half_life
         assert window is not None
         return self._in_window(use, profile, window, name)
@@ -254,7 +261,9 @@ class MedicationRule(Rule):
         else:
             gap = None
         if gap is None:
-            return Outcome(None, [f"{name}: when it was last given relative to {anchor} is not known"])
+            kind = "before_icu" if self.before == "icu" else "current"
+            return Outcome(None, [f"{name}: when it was last given relative to {anchor} is not known"],
+                           details=[{"kind": kind, "drug": use.drug}])
         inside = gap <= window
         where = "within" if inside else "more than"
         return Outcome(inside, [f"{name} last given {max(gap, 0):.0f} days before {anchor}, {where} {span}"])
@@ -279,7 +288,8 @@ class Combine(Rule):
         unknown = [o for o in outcomes if o.value is None]
         if unknown:
             missing = list(dict.fromkeys(m for o in unknown for m in o.missing))
-            return Outcome(None, [r for o in outcomes for r in o.reasons], missing)
+            details = [d for o in unknown for d in o.details]
+            return Outcome(None, [r for o in outcomes for r in o.reasons], missing, details)
         return Outcome(not decisive, [r for o in outcomes for r in o.reasons])
 
     def facts(self) -> set[str]:
@@ -292,7 +302,7 @@ class Negate(Rule):
 
     def evaluate(self, profile: Profile) -> Outcome:
         inner = self.part.evaluate(profile)
-        return Outcome(None if inner.value is None else not inner.value, inner.reasons, inner.missing)
+        return Outcome(None if inner.value is None else not inner.value, inner.reasons, inner.missing, inner.details)
 
     def facts(self) -> set[str]:
         return self.part.facts()

@@ -28,6 +28,7 @@ class CriterionResult:
     status: str
     reasons: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    details: list[dict[str, str]] = field(default_factory=list)
 
     def sentence(self) -> str:
         c = self.criterion
@@ -116,7 +117,7 @@ def evaluate_criterion(criterion: Criterion, profile: Profile) -> CriterionResul
         return CriterionResult(criterion, "manual")
     outcome = criterion.rule.evaluate(profile)
     if outcome.value is None:
-        return CriterionResult(criterion, "unknown", outcome.reasons, outcome.missing)
+        return CriterionResult(criterion, "unknown", outcome.reasons, outcome.missing, outcome.details)
     good = outcome.value if criterion.kind == "inclusion" else not outcome.value
     return CriterionResult(criterion, "met" if good else "failed", outcome.reasons)
 

@@ -132,3 +132,12 @@ def test_bad_rules_are_refused_with_the_path_and_problem(rule, message):
         parse_rule({"all": [{"fact": "icu", "is": True}, rule]}, "criteria.exclusion[3].rule")
     assert message in str(error.value)
     assert error.value.path.startswith("criteria.exclusion[3].rule.all[1]")
+
+
+def test_unknown_medication_timing_says_what_exactly_is_missing():
+    since = ev(CYTO, medications=[{"drug": "hydroxyurea", "current": True}])
+    assert since.details == [{"kind": "since", "drug": "hydroxyurea"}]
+    rule = {"any": [{"fact": "dnr", "is": True},
+                    {"medication": {"drugs": ["anakinra"]}, "within": "1 month", "before": "icu"}]}
+    before = ev(rule, dnr=False, medications=[{"drug": "anakinra", "stopped": "60 days"}])
+    assert before.value is None and before.details == [{"kind": "before_icu", "drug": "anakinra"}]
