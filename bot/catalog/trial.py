@@ -155,9 +155,36 @@ def parse_trial(data: Any, source: str = "<memory>") -> Trial:
             criteria.append(Criterion(raw["id"], kind, " ".join(raw["text"].split()), raw.get("label") or raw["id"],
                                       rule, raw.get("rule"), raw.get("manual"), raw.get("also_check"),
                                       raw.get("note")))
+    if data.get("population"):
+        criteria.insert(0, _population_criterion(data["population"], source))
     sites = tuple(Site(s.get("name"), s["city"], s["country"], s["verified"], s.get("note")) for s in data["sites"])
     recruitment = tuple(Recruitment(r["country"], r["status"], r.get("start")) for r in data["recruitment"])
     return Trial(data["id"], data["title"], data, tuple(criteria), sites, recruitment, source)
+
+
+def _population_criterion(population: dict[str, str], source: str) -> Criterion:
+    """The register's own age limits, kept apart from the criteria lines and shown as such.
+
+    Registers state ages inclusively: a maximum of 17 years admits anyone before their 18th birthday.
+    """
+    parts: list[dict[str, Any]] = []
+    words: list[str] = []
+    if "min_age" in population:
+        number, unit = population["min_age"].split()
+        parts.append({"fact": "age", "op": ">=", "value": int(number), "unit": unit.rstrip("s")})
+        words.append(f"from {population['min_age']}")
+    if "max_age" in population:
+        number, unit = population["max_age"].split()
+        parts.append({"fact": "age", "op": "<", "value": int(number) + 1, "unit": unit.rstrip("s")})
+        words.append(f"up to {population['max_age']} (until the next birthday)")
+    raw = {"all": parts} if len(parts) > 1 else parts[0]
+    try:
+        rule = parse_rule(raw, "population")
+    except RuleError as error:
+        raise TrialFileError(source, "population", error.message) from None
+    text = "Age limits stated in the register record: " + " ".join(words) + "."
+    return Criterion("in0", "inclusion", text, "age limits of the register record", rule, raw, None, None,
+                     "not a line of the criteria text; taken from the record's age fields")
 
 
 def read_trial_file(path: Path) -> Trial:

@@ -142,3 +142,25 @@ def test_unloaded_and_unreachable_databases_say_what_to_do(tmp_path, monkeypatch
     with pytest.raises(store.CatalogUnavailable) as error:
         store.summaries(store.engine_for())
     assert "secret" not in str(error.value) and "DATABASE_URL" in str(error.value)
+
+
+@pytest.mark.parametrize(("age", "verdict"), [("67 years", "ineligible"), ("18 years", "ineligible"),
+                                              ("6574 days", "possible"), ("2 years", "possible")])
+def test_register_age_limits_apply_inclusively(trials, age, verdict):
+    """NCT00049764 (children's sepsis) has a register maximum of 17 years: up to the 18th birthday."""
+    from bot.matching import evaluate_trial
+    from bot.profile import profile_from_mapping
+
+    trial = {t.id: t for t in trials}["NCT00049764"]
+    population = trial.criteria[0]
+    assert population.id == "in0" and "register record" in population.text
+    result = evaluate_trial(trial, profile_from_mapping({"age": age}))
+    assert result.verdict == verdict
+    if verdict == "ineligible":
+        assert result.failed[0].criterion.id == "in0"
+
+
+def test_register_age_limits_are_checked_like_rules(tmp_path):
+    path = write_trial(tmp_path, lambda d: d.update(population={"min_age": "eighteen"}))
+    with pytest.raises(TrialFileError, match="population"):
+        read_trial_file(path)
