@@ -5,11 +5,15 @@ RASA := .venv/rasa/bin
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup setup-actions setup-rasa test lint catalogue unit scenarios validate train actions-test stories \
+.PHONY: setup setup-actions setup-rasa setup-web browser test lint catalogue unit scenarios validate train actions-test stories \
 	e2e nlu-report bench run clean
 
 setup:
 	scripts/setup.sh all
+	scripts/web_setup.sh
+
+setup-web:
+	scripts/web_setup.sh
 
 setup-actions:
 	scripts/setup.sh actions
@@ -52,7 +56,11 @@ nlu-report: setup-rasa
 	@$(ACT)/python -c "import json; d = json.load(open('reports/nlu/intent_report.json')); \
 		print('NLU cross-validation (a report, not a gate): intent accuracy', round(d['accuracy'], 3))" || true
 
-test: setup lint catalogue validate unit scenarios actions-test nlu-report stories e2e
+browser: train
+	scripts/web_setup.sh test
+	$(ACT)/python -m pytest -q -p no:cacheprovider -m browser tests/browser
+
+test: setup lint catalogue validate unit scenarios actions-test nlu-report stories e2e browser
 
 bench: setup
 	$(ACT)/python scripts/bench.py
@@ -62,4 +70,4 @@ run: setup
 	scripts/run.sh
 
 clean:
-	rm -rf .venv catalog.db results reports .pytest_cache .ruff_cache
+	rm -rf .venv catalog.db results reports .pytest_cache .ruff_cache web/node_modules web/dist tests/browser/artifacts

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Serve the assistant: the catalogue loaded, a model trained only when data or config changed,
-# the action server on 5055 and Rasa (REST and socket.io) on 5005. Ctrl-C stops both.
+# the action server on 5055, Rasa (REST and socket.io) on 5005 and the demo page with the chat widget on 8080.
+# Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD" RASA_TELEMETRY_ENABLED=false
 
 .venv/actions/bin/trialbot trials load
 scripts/train.sh
+scripts/web_setup.sh
 
 pids=()
 stop() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
@@ -15,8 +17,12 @@ trap stop EXIT INT TERM
 .venv/actions/bin/python -m rasa_sdk --actions actions --port 5055 &
 pids+=($!)
 # Loopback only and no HTTP API: the tracker API would hand out every conversation's health facts.
-.venv/rasa/bin/rasa run -i 127.0.0.1 --port 5005 --cors "http://localhost:8080" --model models/trialbot.tar.gz \
-  --credentials credentials.yml --endpoints endpoints.yml &
+.venv/rasa/bin/rasa run -i 127.0.0.1 --port 5005 --cors "http://localhost:8080" "http://127.0.0.1:8080" \
+  --model models/trialbot.tar.gz --credentials credentials.yml --endpoints endpoints.yml &
+pids+=($!)
+# The demo page and the widget (web/dist, built by scripts/web_setup.sh), loopback only.
+.venv/actions/bin/python web/serve.py --bind 127.0.0.1 --port 8080 --server http://localhost:5005 &
 pids+=($!)
 echo "run: Rasa on http://localhost:5005 (REST: /webhooks/rest/webhook, socket.io), actions on http://localhost:5055"
+echo "run: the demo page with the chat widget on http://localhost:8080"
 wait -n "${pids[@]}"
