@@ -15,23 +15,20 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import requests
+from servers import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "trialbot.tar.gz"
 DIST = ROOT / "web" / "dist"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-START_TIMEOUT = 240
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -46,26 +43,6 @@ def missing(reason: str):
     if os.environ.get("CI"):
         pytest.fail(f"browser tests cannot run: {reason}")
     pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{url} exited with {process.returncode}; see {log}:\n{log.read_text()[-3000:]}")
-        try:
-            if requests.get(url, timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"{url} did not come up within {START_TIMEOUT} s; see {log}")
 
 
 class Processes:

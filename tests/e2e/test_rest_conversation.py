@@ -13,46 +13,24 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 import requests
+from servers import free_port, wait_until_up
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "trialbot.tar.gz"
-START_TIMEOUT = 240
 
 
 def rasa_executable() -> Path | None:
     candidates = [os.environ.get("TRIALBOT_RASA"), str(ROOT / ".venv" / "rasa" / "bin" / "rasa")]
     return next((Path(c) for c in candidates if c and Path(c).is_file()), None)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{url} exited with {process.returncode}; see {log}")
-        try:
-            if requests.get(url, timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(1)
-    pytest.fail(f"{url} did not come up within {START_TIMEOUT} s; see {log}")
 
 
 @pytest.fixture(scope="module")
