@@ -52,10 +52,6 @@ TERMS = {"age": "age", "weight": "weight", "platelets": "platelets", "neutrophil
          "alt": "ALT", "bilirubin": "bilirubin", "pt": "PT", "inr": "INR", "phoenix": "Phoenix",
          "vas_pruritus": "itching", "vas_fever": "fever", "vas_night_sweats": "night sweats",
          "vas_fatigue": "fatigue"}
-_RELATION = re.compile(r"\b(?:my|our)\s+(daughter|son|child|kid|baby|boy|girl|mother|mum|mom|father|dad|wife|"
-                       r"husband|partner|brother|sister|grandson|granddaughter|grandchild)\b", re.I)
-
-
 @dataclass
 class Reading:
     """What a message added: the facts (as a profile), problems, and whether it skipped the asked fact."""
@@ -65,7 +61,7 @@ class Reading:
     problems: list[dict[str, str]] = field(default_factory=list)
     skipped: str | None = None
     speaker: str = "self"
-    contextual: bool = False
+    relation: str | None = None
 
 
 def asks_rather_than_tells(state: State) -> bool:
@@ -90,7 +86,7 @@ def read(state: State) -> Reading:
     else:
         extraction = extract(text)
         reading = Reading(extraction.profile, list(extraction.found), _problems(extraction.problems),
-                          speaker=extraction.speaker)
+                          speaker=extraction.speaker, relation=extraction.relation)
     if reading.found or reading.problems:
         return reading
     duration = _DURATION.match(text)
@@ -99,7 +95,7 @@ def read(state: State) -> Reading:
     if duration and len(undated) == 1:  # "for about a year", just after naming a medicine
         again = extract(f"{vocabulary().label(undated[0]['drug'])} {text}")
         if "medications" in again.found:
-            return Reading(again.profile, list(again.found), [], speaker=reading.speaker, contextual=True)
+            return Reading(again.profile, list(again.found), [], speaker=reading.speaker)
     correction = _CORRECTION.match(text)
     if correction and state.last_fact in TERMS:
         _answer(reading, state.last_fact, correction.group(2), state)
@@ -153,7 +149,6 @@ def _answer(reading: Reading, key: str, text: str, state: State) -> None:
         try:
             reading.profile.set(key, direct)
             reading.found.append(key)
-            reading.contextual = True
         except ValueRefused as problem:
             reading.problems.append({"fact": problem.fact, "message": problem.message})
         return
@@ -162,7 +157,6 @@ def _answer(reading: Reading, key: str, text: str, state: State) -> None:
         if key in again.found:
             reading.profile = again.profile
             reading.found = list(again.found)
-            reading.contextual = True
         reading.problems += [p for p in _problems(again.problems) if p["fact"] == key]
 
 
@@ -178,9 +172,7 @@ def apply(state: State, reading: Reading, answer_like: bool, open_after: Callabl
     asked = state.asked
     if reading.speaker == "caregiver":
         state.voice = "caregiver"
-        relation = _RELATION.search(state.text or "")
-        if relation:
-            state.relation = relation.group(1).lower()
+        state.relation = reading.relation or state.relation
     elif reading.speaker == "clinician" and state.voice == "self":
         state.voice = "clinician"
     for key in changed:
@@ -222,9 +214,10 @@ def notes_for(changed: list[str], before: dict[str, Any], profile: Profile) -> l
     """Sentences confirming what a message changed: one "Noted: ..." for new facts, one sentence per correction."""
     new: list[str] = []
     corrections: list[str] = []
+    data = profile.to_dict()
     for key in changed:
         definition = FACTS[key]
-        now = describe(key, profile)
+        now = describe_value(key, data.get(key))
         if key not in before:
             new.append(f"{definition.label} {now}" if definition.type in ("quantity", "score")
                        else f"{definition.label}: {now}")
@@ -234,11 +227,6 @@ def notes_for(changed: list[str], before: dict[str, Any], profile: Profile) -> l
             old = describe_value(key, before[key])
             corrections.append(f"I've changed the {definition.label} to {now} (it was {old}).")
     return ([f"Noted: {'; '.join(new)}."] if new else []) + corrections
-
-
-def describe(key: str, profile: Profile) -> str:
-    data = profile.to_dict()
-    return describe_value(key, data.get(key))
 
 
 def describe_value(key: str, value: Any) -> str:
@@ -259,7 +247,7 @@ def describe_value(key: str, value: Any) -> str:
         parts += [f"not {voc.label(d)}" for d in value.get("not") or ()]
         if not parts:
             return "none"
-        if value.get("complete") or value.get("none"):
+        if value.get("complete"):
             parts.append("no other medicines")
         return ", ".join(parts)
     return format_value(definition, value)

@@ -47,7 +47,6 @@ class State:
     focus: str | None = None
     turn: dict[str, Any] = field(default_factory=dict)
     intent: str | None = None
-    confidence: float = 0.0
     text: str = ""
     form_active: bool = False
     requested: str | None = None
@@ -71,7 +70,6 @@ class State:
             focus=slot("focus_trial"),
             turn=slot("turn") if isinstance(slot("turn"), dict) else {},
             intent=intent.get("name"),
-            confidence=float(intent.get("confidence") or 0.0),
             text=message.get("text") or "",
             form_active=loop.get("name") == FORM,
             requested=slot("requested_slot"),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.facts import FACTS, Fact, ValueRefused, format_value
-from bot.profile import MedicationUse, Profile
+from bot.profile import DAYS_PER_MONTH, MedicationUse, Profile
 from bot.units import UnitError, convert, parse_quantity
 from bot.vocab import vocabulary
 
@@ -226,8 +226,8 @@ class MedicationRule(Rule):
             if use.started_days_ago is None:
                 return Outcome(None, [f"{name} taken now, since when is not known"],
                                details=[{"kind": "since", "drug": use.drug}])
-            months = use.started_days_ago / (365.25 / 12)
-            need = self.min_days / (365.25 / 12)
+            months = use.started_days_ago / DAYS_PER_MONTH
+            need = self.min_days / DAYS_PER_MONTH
             ok = use.started_days_ago >= self.min_days
             verdict = "at least" if ok else "less than"
             return Outcome(ok, [f"{name} for {months:.0f} months, {verdict} the {need:.0f} months required"])

@@ -7,7 +7,7 @@ definition and a value outside the range is refused before it is stored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from bot.units import UnitError, convert, round_noise
@@ -39,7 +39,6 @@ class Fact:
     molar_mass: float | None = None
     example: str = ""
     plain: str = ""
-    aliases: tuple[str, ...] = field(default=())
 
     def canonical(self, value: float, unit: str | None = None) -> float:
         """Convert to the canonical unit and check the plausible range."""

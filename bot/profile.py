@@ -82,15 +82,6 @@ class Profile:
     allergies: ConceptSet = field(default_factory=ConceptSet)
     medications: Medications = field(default_factory=Medications)
 
-    def known(self, key: str) -> bool:
-        if key == "diagnoses":
-            return not self.diagnoses.empty()
-        if key == "allergies":
-            return not self.allergies.empty()
-        if key == "medications":
-            return not self.medications.empty()
-        return key in self.values
-
     def get(self, key: str) -> Any:
         return self.values.get(key)
 
@@ -122,17 +113,6 @@ class Profile:
             self.values[key] = str(value).strip()
         else:
             raise TypeError(f"{key} is set through its own collection, not set()")
-
-    def forget(self, key: str) -> None:
-        """Make a fact unknown again ("I don't know" after a wrong answer)."""
-        if key == "diagnoses":
-            self.diagnoses = ConceptSet()
-        elif key == "allergies":
-            self.allergies = ConceptSet()
-        elif key == "medications":
-            self.medications = Medications()
-        else:
-            self.values.pop(key, None)
 
     def update(self, other: Profile) -> list[str]:
         """Take every fact other knows, newer over older; returns the keys that changed."""
@@ -170,12 +150,6 @@ class Profile:
             if not part.empty():
                 data[name] = part.to_dict()
         return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Profile:
-        """Read a profile written by to_dict, or a hand-written profile file (see profile_from_mapping)."""
-        return profile_from_mapping(data)
-
 
 def _days(text: Any, key: str) -> float:
     """Read "7 months" or 3 (days) as a number of days."""

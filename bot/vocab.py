@@ -79,10 +79,6 @@ class Vocabulary:
         """Whether code is ancestor or lies below it."""
         return ancestor in self.concept_ancestors(code)
 
-    def is_allergen(self, code: str) -> bool:
-        """Allergies may name a concept (E. coli proteins) or a drug (anakinra)."""
-        return code in self.concepts or code in self.drugs
-
     def class_ancestors(self, cls: str) -> list[str]:
         chain: list[str] = []
         while cls and cls in self.classes and cls not in chain:

@@ -52,6 +52,7 @@ class Extraction:
     problems: list[ValueRefused] = field(default_factory=list)
     speaker: str = "self"
     found: list[str] = field(default_factory=list)
+    relation: str | None = None  # "daughter" in "my daughter is 6": whom a caregiver speaks for
 
     def to_dict(self) -> dict[str, Any]:
         return {"profile": self.profile.to_dict(), "speaker": self.speaker,
@@ -203,14 +204,15 @@ class _Reader:
                     self.set("weight", number, unit)
                     break
 
-    def speaker_and_sex(self) -> str:
+    def speaker_and_relation(self) -> tuple[str, str | None]:
         relation = _CAREGIVER.search(self.text)
         if relation:
-            sex = _RELATION_SEX.get(relation.group(1).lower())
+            who = relation.group(1).lower()
+            sex = _RELATION_SEX.get(who)
             if sex and "sex" not in self.profile.values:
                 self.set("sex", sex)
-            return "caregiver"
-        return "clinician" if _CLINICIAN.search(self.text) else "self"
+            return "caregiver", who
+        return ("clinician" if _CLINICIAN.search(self.text) else "self"), None
 
     def country(self) -> None:
         match = _COUNTRY.search(self.text)
@@ -260,6 +262,6 @@ def extract(text: str) -> Extraction:
         elif label == "SEX" and "sex" not in reader.profile.values:
             reader.set("sex", ent.ent_id_)
     reader.ages_and_weights()
-    speaker = reader.speaker_and_sex()
+    speaker, relation = reader.speaker_and_relation()
     reader.country()
-    return Extraction(reader.profile, reader.problems, speaker, list(dict.fromkeys(reader.found)))
+    return Extraction(reader.profile, reader.problems, speaker, list(dict.fromkeys(reader.found)), relation)

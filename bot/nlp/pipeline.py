@@ -26,12 +26,9 @@ NEGATION_CUES = {"no", "not", "n't", "never", "without", "denies", "denied", "de
 CLAUSE_BREAK_WORDS = {"but", "however", "although", "though", "whereas", "yet", "and", "plus", "also", "while",
                       "with", "except", "apart"}
 CLAUSE_BREAK_PUNCT = {",", ";", ".", "!", "?", "(", ")", "\n", "—", "–"}
-# "no history of", "not on any": filler between a cue and the term stays inside the scope.
 
 if not Span.has_extension("negated"):
     Span.set_extension("negated", default=False)
-if not Doc.has_extension("clauses"):
-    Doc.set_extension("clauses", default=[])
 
 
 def clause_spans(doc: Doc) -> list[tuple[int, int]]:
@@ -54,7 +51,6 @@ def clause_spans(doc: Doc) -> list[tuple[int, int]]:
 def clause_negation(doc: Doc) -> Doc:
     """Mark an entity negated when a cue stands before it in its clause, or a "no"/"negative" follows it."""
     clauses = clause_spans(doc)
-    doc._.clauses = clauses
     for ent in doc.ents:
         for start, end in clauses:
             if start <= ent.start < end:

@@ -101,7 +101,7 @@ def test_three_facts_in_one_sentence():
 
 def test_caregiver_speaks_about_the_patient():
     result = extract("my daughter is 6 and has leukaemia")
-    assert result.speaker == "caregiver"
+    assert result.speaker == "caregiver" and result.relation == "daughter"
     assert result.profile.get("sex") == "female" and result.profile.get("age") == 6
 
 
