@@ -282,6 +282,8 @@ class ActionForget(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
+        # Tells a widget to drop its own copy of the conversation too, however the request was worded.
+        dispatcher.utter_message(json_message={"type": "conversation_forgotten"})
         dispatcher.utter_message(text="Done: I've deleted everything you told me in this conversation. "
                                       "If you'd like to look for trials again, say \"start\".")
         return [*cleared(), SlotSet("consent", None)]

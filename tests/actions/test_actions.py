@@ -287,8 +287,10 @@ def test_huge_and_markup_messages_do_not_crash(consented):
 def test_forget_me_clears_the_profile(consented):
     chat = consented
     chat.say("I have PV and I'm 60", "inform")
-    text = chat.text(chat.say("forget me", "forget_me"))
+    messages = chat.say("forget me", "forget_me")
+    text = chat.text(messages)
     assert "deleted everything" in text
+    assert {"type": "conversation_forgotten"} in [m.get("custom") for m in messages]
     assert not chat.slots.get("profile")
     assert chat.slots.get("consent") is None
     assert chat.loop is None

@@ -173,6 +173,12 @@ def test_clinician_one_shot_on_a_phone(site, context_factory, artifacts):
     assert "deleted everything" in chat.bot_messages()[-1]
     assert "ferritin" not in page.evaluate("() => JSON.stringify(localStorage)")
     assert "ferritin" not in chat.log.inner_text()
+    # Typed in words rather than pressed, "forget me" clears this browser's copy as well.
+    chat.say("ferritin 3000")
+    assert "ferritin" in page.evaluate("() => JSON.stringify(localStorage)")
+    chat.say("forget me")
+    assert "ferritin" not in page.evaluate("() => JSON.stringify(localStorage)")
+    assert "ferritin" not in chat.log.inner_text()
 
 
 class Wire:

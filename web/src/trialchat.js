@@ -733,6 +733,11 @@
       this.addCards(custom);
       return;
     }
+    if (custom.type === "conversation_forgotten") { // the assistant erased the facts: so does this browser
+      this.forgetLocally();
+      this.save();
+      return;
+    }
     var text = typeof message.text === "string" ? message.text : "";
     var buttons = Array.isArray(message.quick_replies) ? message.quick_replies
       : Array.isArray(message.buttons) ? message.buttons : [];
