@@ -26,6 +26,7 @@ lint: setup-actions
 
 catalogue: setup-actions
 	$(ACT)/trialbot trials validate
+	$(ACT)/trialbot trials lint
 
 unit: setup-actions
 	$(ACT)/python -m pytest -q -p no:cacheprovider tests/unit

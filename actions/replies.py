@@ -48,9 +48,13 @@ def trial_lines(result: TrialResult) -> str:
         lines.append(f"Why it may fit: {_sentence_list(why)}.")
     if clear:
         lines.append(f"Checked, and not ruling it out: {', '.join(clear)}.")
+    against = [f"{c['label']} (the study team checks {c['to_check']})" for c in data["criteria"]
+               if c["open_against"]]
+    if against:
+        lines.append("Could still rule it out, which only the study team can check: " + _sentence_list(against) + ".")
     if data["missing"]:
         lines.append("Still unknown: " + ", ".join(m["label"] for m in data["missing"]) + ".")
-    else:
+    elif not against:
         lines.append("Everything I could check is in favour; the study team still decides.")
     if data["study_team_checks"]:
         lines.append("The study team will check: " + _sentence_list(data["study_team_checks"]) + ".")

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from bot.catalog import store
+from bot.catalog.lint import lint_catalogue
 from bot.catalog.trial import CatalogError, Trial, read_directory
 from bot.facts import FACTS, ValueRefused
 from bot.matching import MatchReport, match
@@ -119,6 +120,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lint(args: argparse.Namespace) -> int:
+    """Errors fail (exit 1); warnings are listed for a reviewer."""
+    try:
+        trials = read_directory(Path(args.dir))
+    except CatalogError as error:
+        for problem in error.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return _fail(f"{len(error.problems)} trial file(s) cannot be read", 1)
+    findings = lint_catalogue(trials)
+    if args.json:
+        print(json.dumps([f.__dict__ for f in findings], indent=2, ensure_ascii=False))
+    else:
+        for finding in findings:
+            print(finding, file=sys.stderr if finding.level == "error" else sys.stdout)
+    errors = sum(1 for f in findings if f.level == "error")
+    summary = f"trials lint: {len(trials)} trials, {errors} error(s), {len(findings) - errors} warning(s)"
+    print(summary, file=sys.stderr)
+    return 1 if errors else 0
+
+
 def cmd_load(args: argparse.Namespace) -> int:
     try:
         trials = read_directory(Path(args.dir))
@@ -204,6 +225,10 @@ def parser() -> argparse.ArgumentParser:
     v = tsub.add_parser("validate", help="check every trial file; nothing is loaded")
     v.add_argument("--dir", default=str(TRIALS_DIR))
     v.set_defaults(func=cmd_validate)
+    li = tsub.add_parser("lint", help="check that rules say only what their lines say; exit 1 on errors")
+    li.add_argument("--dir", default=str(TRIALS_DIR))
+    li.add_argument("--json", action="store_true", help="the findings as a JSON list on stdout")
+    li.set_defaults(func=cmd_lint)
     ld = tsub.add_parser("load", help="load trials/ into the database (DATABASE_URL) in one transaction")
     ld.add_argument("--dir", default=str(TRIALS_DIR))
     ld.set_defaults(func=cmd_load)

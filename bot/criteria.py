@@ -19,7 +19,8 @@ Tri = bool | None
 # Below this age (years) pregnancy, breastfeeding and fertility are taken as "no" rather than asked of a parent.
 CHILD_AGE = 10
 # Diagnoses that are themselves a pre-existing organ failure.
-ORGAN_FAILURE_CONCEPTS = ("heart_failure", "ckd")
+# Chronic kidney *failure* (end-stage, N18.5), not any chronic kidney disease.
+ORGAN_FAILURE_CONCEPTS = ("heart_failure", "esrd")
 
 
 class RuleError(ValueError):
@@ -144,6 +145,9 @@ class WithinConcepts(Rule):
 
     fact: Fact
     targets: tuple[str, ...]
+    # Concepts that may or may not be what the line means (MDS for "malignancy"): they leave the rule
+    # unknown for the study team to settle, with nothing for the person to answer.
+    borderline: tuple[str, ...] = ()
 
     def evaluate(self, profile: Profile) -> Outcome:
         voc = vocabulary()
@@ -153,6 +157,16 @@ class WithinConcepts(Rule):
         if hits:
             found = ", ".join(voc.label(c) for c in hits)
             return Outcome(True, [f"{self.fact.label} {found}, which counts as {names}"])
+        unsure = [c for c in sorted(known.asserted) if any(self._covers(t, c) for t in self.borderline)]
+        if unsure:
+            found = ", ".join(voc.label(c) for c in unsure)
+            return Outcome(None, [f"whether {found} counts as {names} for this line"])
+        # A diagnosis named less precisely than the line ("myelofibrosis" for a line about myelofibrosis after
+        # PV or ET) may or may not be it: never "not met" on that.
+        vague = [c for c in sorted(known.asserted) if any(c != t and self._covers(c, t) for t in self.targets)]
+        if vague:
+            found = ", ".join(voc.label(c) for c in vague)
+            return Outcome(None, [f"whether the {found} is {names}"])
         denied = all(any(self._covers(d, t) for d in known.denied) for t in self.targets)
         if known.none or denied:
             return Outcome(False, [f"no {names} reported"])
@@ -354,11 +368,13 @@ def parse_rule(raw: Any, path: str = "rule") -> Rule:
         if definition.type != "concepts":
             raise RuleError(path, f"'within' needs a concept fact (diagnoses, allergies); {key} is {definition.type}")
         targets = tuple(raw["within"]) if isinstance(raw["within"], list) else (raw["within"],)
+        borderline = raw.get("borderline") or []
+        borderline = tuple(borderline) if isinstance(borderline, list) else (borderline,)
         voc = vocabulary()
-        for target in targets:
+        for target in targets + borderline:
             if not (target in voc.concepts or (key == "allergies" and target in voc.drugs)):
                 raise RuleError(path, f"unknown concept {target!r}")
-        return WithinConcepts(definition, targets)
+        return WithinConcepts(definition, targets, borderline)
     raise RuleError(path, f"rule on {key} needs one of op, is, in or within")
 
 

@@ -169,6 +169,14 @@ FACTS: dict[str, Fact] = {
         _b("organ_failure", "pre-existing organ failure",
            "Before this illness, was there serious organ failure, such as heart failure, severe lung disease "
            "or chronic kidney failure?", "earlier serious organ failure"),
+        _b("vitamin_k_corrects", "clotting values improved after vitamin K",
+           "If the clotting tests (PT or INR) were abnormal, did they improve after vitamin K was given?",
+           "clotting tests improving after vitamin K"),
+        _b("treated_for_hyperinflammation", "targeted medicine given for hyperinflammation",
+           "If a biologic medicine or a JAK inhibitor was given in the week before intensive care, was it to calm "
+           "an overactive immune reaction (hyperinflammation), rather than for something else such as "
+           "graft-versus-host disease?",
+           "a targeted medicine given for hyperinflammation"),
         _b("hepatic_encephalopathy", "hepatic encephalopathy",
            "Is there confusion or drowsiness caused by liver failure (hepatic encephalopathy)?",
            "brain effects of liver failure"),

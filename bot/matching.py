@@ -37,15 +37,35 @@ class CriterionResult:
             head = "Excluded" if c.kind == "exclusion" else "Not met"
         elif self.status == "met":
             head = "Not excluded" if c.kind == "exclusion" else "Meets"
+        elif self.open_against:
+            head = "May exclude" if c.kind == "exclusion" else "May not meet"
         else:
             head = "Unknown"
-        return f"{head}: {c.label}" + (f" — {detail}" if detail else "")
+        text = f"{head}: {c.label}" + (f" — {detail}" if detail else "")
+        if self.open_against and c.partial and c.also_check:
+            text += f"; the study team checks {c.also_check}"
+        return text
+
+    @property
+    def open_against(self) -> bool:
+        """Unknown with no fact left to ask: what was checked leaves the line open against the person,
+        and only the study team can settle it (a qualifier the rule does not check, a borderline diagnosis)."""
+        return self.status == "unknown" and not self.missing
+
+    @property
+    def to_check(self) -> str | None:
+        """For an open line, what the study team checks, in words."""
+        if not self.open_against:
+            return None
+        c = self.criterion
+        return c.also_check if c.partial and c.also_check else "; ".join(self.reasons) or c.also_check
 
     def to_dict(self) -> dict[str, Any]:
         c = self.criterion
         return {"id": c.id, "kind": c.kind, "label": c.label, "text": c.text, "status": self.status,
                 "reasons": self.reasons, "missing": self.missing,
-                "manual": c.manual, "also_check": c.also_check}
+                "manual": c.manual, "also_check": c.also_check, "partial": c.partial, "note": c.note,
+                "open_against": self.open_against, "to_check": self.to_check}
 
 
 @dataclass
@@ -69,10 +89,18 @@ class TrialResult:
         return first + [r.sentence() for r in self.criteria if r.status == "met"]
 
     @property
+    def open_against(self) -> list[CriterionResult]:
+        """Lines the checked facts leave open against the person: only the study team can settle them."""
+        return [r for r in self.criteria if r.open_against]
+
+    @property
     def study_team_checks(self) -> list[str]:
-        checks = [f"{r.criterion.label}: {r.criterion.manual}" for r in self.criteria if r.status == "manual"]
+        """What the study team settles: first the lines that may go against the person, then the rest and notes."""
+        checks = [r.sentence() for r in self.open_against]
+        checks += [f"{r.criterion.label}: {r.criterion.manual}" for r in self.criteria if r.status == "manual"]
         checks += [f"{r.criterion.label}: {r.criterion.also_check}" for r in self.criteria
-                   if r.criterion.also_check and r.status != "manual"]
+                   if r.criterion.also_check and r.status != "manual" and not r.open_against]
+        checks += [f"{r.criterion.label} (note): {r.criterion.note}" for r in self.criteria if r.criterion.note]
         return checks
 
     def to_dict(self) -> dict[str, Any]:
@@ -113,12 +141,23 @@ class MatchReport:
 
 
 def evaluate_criterion(criterion: Criterion, profile: Profile) -> CriterionResult:
+    """The line's status from its rule's value, deciding only in the directions the rule covers.
+
+    A partial rule decides its line one way only: a necessary part can show the line false, a
+    sufficient case can show it true. When the rule's value does not decide the line, the line is
+    left open: in the person's favour it counts as met with the rest for the study team (as a
+    manual check would), against the person it is unknown, never failed.
+    """
     if criterion.rule is None:
         return CriterionResult(criterion, "manual")
     outcome = criterion.rule.evaluate(profile)
     if outcome.value is None:
         return CriterionResult(criterion, "unknown", outcome.reasons, outcome.missing, outcome.details)
+    line_open = (criterion.partial == "necessary" and outcome.value) or (
+        criterion.partial == "sufficient" and not outcome.value)
     good = outcome.value if criterion.kind == "inclusion" else not outcome.value
+    if line_open and not good:
+        return CriterionResult(criterion, "unknown", outcome.reasons)
     return CriterionResult(criterion, "met" if good else "failed", outcome.reasons)
 
 

@@ -75,6 +75,11 @@ def run_case(case: dict[str, Any], trials: list[Trial], where: str) -> CaseResul
         team = expectation.get("study_team")
         if team and not any(team.lower() in c.lower() for c in result.study_team_checks):
             failures.append(f"{trial_id}: no study-team check mentions {team!r}; checks: {result.study_team_checks}")
+        open_ids = {r.criterion.id for r in result.open_against}
+        for criterion_id in expectation.get("open") or ():
+            if criterion_id not in open_ids:
+                failures.append(f"{trial_id}: expected {criterion_id} to be left open for the study team "
+                                f"(may exclude / may not meet); open: {sorted(open_ids)}")
         for fact in expectation.get("missing") or ():
             if fact not in result.missing:
                 failures.append(f"{trial_id}: expected {fact!r} among missing facts, got {result.missing}")

@@ -46,6 +46,9 @@ class Criterion:
     manual: str | None
     also_check: str | None
     note: str | None
+    # How much of its line the rule covers: None (all of it), "necessary" (the line adds a qualifier the rule
+    # does not check) or "sufficient" (the rule is one case of a line that also covers others).
+    partial: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,10 +72,15 @@ class Recruitment:
     country: str
     status: str
     start: str | None
+    # Why the register's open status can no longer be relied on (see Trial.stale_reason), if it cannot.
+    stale: str | None = None
 
     def display(self) -> str:
         """"not yet recruiting; planned to open on 1 June 2026 in France"."""
         words = self.status.replace("_", " ")
+        if self.stale and self.status in OPEN_STATUSES:
+            return (f"status unknown in {self.country}, check with the study team (the register says {words}, "
+                    f"but {self.stale})")
         if not self.start:
             return f"{words} in {self.country}"
         when = _format_date(self.start)
@@ -105,6 +113,11 @@ class Trial:
     def open(self) -> bool:
         return any(r.status in OPEN_STATUSES for r in self.recruitment)
 
+    def stale_reason(self, today: date) -> str | None:
+        """Why a recruiting status from the register may be out of date: the record's completion date has
+        passed, or it was last verified more than two years ago."""
+        return stale_reason(self.data.get("record") or {}, today)
+
     def countries(self) -> set[str]:
         return {s.country for s in self.sites} | {r.country for r in self.recruitment}
 
@@ -112,6 +125,25 @@ class Trial:
 @lru_cache(maxsize=1)
 def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
+STALE_AFTER_DAYS = 730
+
+
+def _as_date(text: str) -> date:
+    parts = [int(p) for p in text.split("-")] + [1]
+    return date(parts[0], parts[1], parts[2] if len(parts) > 3 else 1)
+
+
+def stale_reason(record: dict[str, Any], today: date) -> str | None:
+    """See Trial.stale_reason; record holds the register's own dates."""
+    reasons = []
+    if record.get("completion") and _as_date(record["completion"]) < today:
+        kind = "actual" if record.get("completion_actual") else "estimated"
+        reasons.append(f"its {kind} completion date ({_format_date(record['completion'])}) has passed")
+    if record.get("last_verified") and (today - _as_date(record["last_verified"])).days > STALE_AFTER_DAYS:
+        reasons.append(f"the record was last verified in {_format_date(record['last_verified'])}")
+    return " and ".join(reasons) or None
 
 
 def _where(path: Any) -> str:
@@ -146,6 +178,7 @@ def parse_trial(data: Any, source: str = "<memory>") -> Trial:
             if not raw["id"].startswith(kind[:2]):
                 raise TrialFileError(source, f"{where}.id", f"an {kind} criterion id must start with {kind[:2]!r}")
             seen.add(raw["id"])
+            _check_partial(raw, source, where)
             rule = None
             if "rule" in raw:
                 try:
@@ -154,12 +187,30 @@ def parse_trial(data: Any, source: str = "<memory>") -> Trial:
                     raise TrialFileError(source, f"{error.path} ({raw['id']})", error.message) from None
             criteria.append(Criterion(raw["id"], kind, " ".join(raw["text"].split()), raw.get("label") or raw["id"],
                                       rule, raw.get("rule"), raw.get("manual"), raw.get("also_check"),
-                                      raw.get("note")))
+                                      raw.get("note"), raw.get("partial")))
     if data.get("population"):
         criteria.insert(0, _population_criterion(data["population"], source))
     sites = tuple(Site(s.get("name"), s["city"], s["country"], s["verified"], s.get("note")) for s in data["sites"])
-    recruitment = tuple(Recruitment(r["country"], r["status"], r.get("start")) for r in data["recruitment"])
+    stale = stale_reason(data.get("record") or {}, date.today())
+    recruitment = tuple(Recruitment(r["country"], r["status"], r.get("start"), stale) for r in data["recruitment"])
     return Trial(data["id"], data["title"], data, tuple(criteria), sites, recruitment, source)
+
+
+def _check_partial(raw: dict[str, Any], source: str, where: str) -> None:
+    """A rule with `also_check` must say how it relates to its line, since that decides which way it may decide."""
+    if "rule" not in raw:
+        if "partial" in raw:
+            raise TrialFileError(source, f"{where}.partial ({raw['id']})", "'partial' needs a rule")
+        return
+    if raw.get("also_check") and "partial" not in raw:
+        raise TrialFileError(
+            source, f"{where}.also_check ({raw['id']})",
+            "a rule with also_check covers only part of its line: add 'partial: necessary' when the line adds a "
+            "qualifier the rule does not check (the rule can only rule out the line), or 'partial: sufficient' "
+            "when the rule is one case of a wider line (the rule can only confirm it); a remark goes in 'note'")
+    if "partial" in raw and not raw.get("also_check"):
+        raise TrialFileError(source, f"{where}.partial ({raw['id']})",
+                             "a partial rule needs also_check: what the study team checks beyond the rule")
 
 
 def _population_criterion(population: dict[str, str], source: str) -> Criterion:

@@ -46,7 +46,8 @@ def test_concept_hierarchy_denial_and_closed_diagnosis_list():
     rule = {"fact": "diagnoses", "within": ["malignancy"]}
     assert ev(rule, diagnoses=["all"]).value is True
     assert ev(rule, diagnoses=["neuroblastoma"]).value is True
-    assert ev(rule, diagnoses=["pv"]).value is True  # MPNs are haematological neoplasms
+    assert ev(rule, diagnoses=["pv"]).value is False  # malignancy is ICD-10's C00-C97; PV is D45
+    assert ev({"fact": "diagnoses", "within": ["cancer_who"]}, diagnoses=["pv"]).value is True  # WHO: a neoplasm
     assert ev(rule, diagnoses=["sepsis"]).value is False  # the diagnoses said are the diagnoses
     assert ev(rule, diagnoses={"not": ["malignancy"]}).value is False
     assert ev(rule, diagnoses={"not": ["leukaemia"]}).value is None  # no leukaemia says nothing of tumours
@@ -141,3 +142,29 @@ def test_unknown_medication_timing_says_what_exactly_is_missing():
                     {"medication": {"drugs": ["anakinra"]}, "within": "1 month", "before": "icu"}]}
     before = ev(rule, dnr=False, medications=[{"drug": "anakinra", "stopped": "60 days"}])
     assert before.value is None and before.details == [{"kind": "before_icu", "drug": "anakinra"}]
+
+
+def test_borderline_concepts_leave_the_rule_to_the_study_team():
+    rule = {"fact": "diagnoses", "within": ["malignancy"], "borderline": ["myeloid_neoplasm"]}
+    mds = ev(rule, diagnoses=["mds"])
+    assert mds.value is None and mds.missing == [] and "myelodysplastic" in mds.reasons[0]
+    assert ev(rule, diagnoses=["all"]).value is True
+    assert ev(rule, diagnoses=["sepsis"]).value is False
+
+
+def test_a_less_precise_diagnosis_never_fails_a_more_precise_line():
+    rule = {"fact": "diagnoses", "within": ["post_pv_et_mf"]}
+    vague = ev(rule, diagnoses=["myelofibrosis"])
+    assert vague.value is None and vague.missing == []
+    assert ev(rule, diagnoses=["pmf"]).value is False  # primary myelofibrosis is not after PV or ET
+    assert ev(rule, diagnoses=["post_pv_et_mf"]).value is True
+
+
+def test_borderline_concepts_are_checked_when_parsed():
+    with pytest.raises(RuleError, match="unknown concept 'no_such'"):
+        parse_rule({"fact": "diagnoses", "within": ["malignancy"], "borderline": ["no_such"]})
+
+
+def test_chronic_kidney_disease_is_not_organ_failure_but_kidney_failure_is():
+    assert ev({"fact": "organ_failure", "is": True}, diagnoses=["ckd"]).value is None
+    assert ev({"fact": "organ_failure", "is": True}, diagnoses=["esrd"]).value is True

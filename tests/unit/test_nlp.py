@@ -62,7 +62,8 @@ def test_brand_names_and_british_spellings_resolve_to_one_drug(text, drug):
 
 @pytest.mark.parametrize(("text", "code"), [("polycythaemia vera", "pv"), ("polycythemia vera", "pv"), ("PV", "pv"),
                                             ("essential thrombocythaemia", "et"), ("ET", "et"),
-                                            ("myelofibrosis", "pmf"), ("leukemia", "leukaemia"),
+                                            ("myelofibrosis", "myelofibrosis"), ("primary myelofibrosis", "pmf"),
+                                                ("post-PV myelofibrosis", "post_pv_et_mf"), ("leukemia", "leukaemia"),
                                             ("acute lymphoblastic leukaemia", "all"), ("septic shock", "septic_shock"),
                                             ("haemophagocytic lymphohistiocytosis", "hlh")])
 def test_synonyms_abbreviations_and_spellings_resolve_to_one_concept(text, code):

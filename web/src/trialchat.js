@@ -231,11 +231,19 @@
 
     var why = whyItMayFit(result);
     if (why.length) section(card, "Why it may fit", list(why));
+    var against = (Array.isArray(result.criteria) ? result.criteria : []).filter(function (c) {
+      return c && c.open_against;
+    }).map(function (c) {
+      return str(c.label) + (c.to_check ? " (the study team checks " + str(c.to_check) + ")" : "");
+    }).filter(Boolean);
+    if (against.length) section(card, "Could still rule it out (the study team checks)", list(against));
     var missing = (Array.isArray(result.missing) ? result.missing : []).map(function (m) {
       return str(m && (m.label || m.fact));
     }).filter(Boolean);
-    section(card, "What is missing", missing.length ? list(missing)
-      : el("p", "tc-card-text", "Nothing: everything I could check is in favour. The study team still decides."));
+    if (missing.length || !against.length) {
+      section(card, "What is missing", missing.length ? list(missing)
+        : el("p", "tc-card-text", "Nothing: everything I could check is in favour. The study team still decides."));
+    }
     var checks = (Array.isArray(result.study_team_checks) ? result.study_team_checks : []).map(str).filter(Boolean);
     if (checks.length) {
       var details = el("details", "tc-details");
@@ -286,8 +294,8 @@
           recruitment: keep(r.recruitment, ["display", "status", "country", "start"]),
           sites: keep(r.sites, ["display", "name", "city", "country"]),
           criteria: keep((Array.isArray(r.criteria) ? r.criteria : []).filter(function (c) {
-            return c && c.status === "met" && c.kind === "inclusion";
-          }), ["label", "reasons", "status", "kind"]),
+            return c && ((c.status === "met" && c.kind === "inclusion") || c.open_against);
+          }), ["label", "reasons", "status", "kind", "open_against", "to_check"]),
           missing: keep(r.missing, ["label", "fact"]),
           study_team_checks: keep(r.study_team_checks, []),
         };
