@@ -19,8 +19,8 @@ Tri = bool | None
 # Below this age (years) pregnancy, breastfeeding and fertility are taken as "no" rather than asked of a parent.
 CHILD_AGE = 10
 # Diagnoses that are themselves a pre-existing organ failure.
-# Chronic kidney *failure* (end-stage, N18.5), not any chronic kidney disease.
-ORGAN_FAILURE_CONCEPTS = ("heart_failure", "esrd")
+# Chronic kidney *failure* (stages 4-5), not any chronic kidney disease.
+ORGAN_FAILURE_CONCEPTS = ("heart_failure", "chronic_kidney_failure")
 
 
 class RuleError(ValueError):
@@ -195,6 +195,9 @@ class MedicationRule(Rule):
     within_days: float | None = None
     within_half_lives: float | None = None
     before: str = "now"
+    # Medicines that may or may not be the ones the line means ("heparin" said without its type, for a line
+    # that allows low-molecular-weight heparin): taken in the window, they leave the rule to the study team.
+    borderline: tuple[str, ...] = ()
 
     def describe(self) -> str:
         voc = vocabulary()
@@ -212,6 +215,11 @@ class MedicationRule(Rule):
             reasons = [r for o in outcomes for r in o.reasons]
             details = [d for o in outcomes if o.value is None for d in o.details]
             return Outcome(None, reasons, missing=["medications"], details=details)
+        unsure = [u for u in meds.uses if u not in matching and voc.drug_in(u.drug, self.borderline, self.borderline)
+                  and self._use(u, profile).value]
+        if unsure:
+            names = ", ".join(voc.label(u.drug) for u in unsure)
+            return Outcome(None, [f"whether the {names} is {self.describe()}"])
         if outcomes:
             return Outcome(False, [r for o in outcomes for r in o.reasons])
         if meds.complete or self._all_denied(meds.denied):
@@ -413,9 +421,13 @@ def _parse_medication(raw: dict, path: str) -> MedicationRule:
         raise RuleError(path, "medication needs {drugs: [...]} and/or {classes: [...]}")
     drugs = tuple(spec.get("drugs") or ())
     classes = tuple(spec.get("classes") or ())
+    borderline = tuple(spec.get("borderline") or ())
     for drug in drugs:
         if drug not in voc.drugs:
             raise RuleError(path, f"unknown drug {drug!r}")
+    for item in borderline:
+        if item not in voc.drugs and item not in voc.classes:
+            raise RuleError(path, f"unknown drug or class {item!r} in borderline")
     for cls in classes:
         if cls not in voc.classes:
             raise RuleError(path, f"unknown drug class {cls!r}")
@@ -424,7 +436,8 @@ def _parse_medication(raw: dict, path: str) -> MedicationRule:
     before = raw.get("before", "now")
     if before not in ("now", "icu"):
         raise RuleError(path, f"'before' must be now or icu, not {before!r}")
-    rule = MedicationRule(drugs, classes, current=bool(raw.get("current", False)), before=before)
+    rule = MedicationRule(drugs, classes, current=bool(raw.get("current", False)), before=before,
+                          borderline=borderline)
     if "min_duration" in raw:
         rule.min_days = _duration_days(raw["min_duration"], path)
     if "within" in raw:

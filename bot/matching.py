@@ -84,8 +84,9 @@ class TrialResult:
 
     @property
     def reasons(self) -> list[str]:
-        """Failures first (why it does not fit), then what was checked in the person's favour."""
-        first = [r.sentence() for r in self.failed]
+        """Failures first (why it does not fit), then what may still rule it out, then what was checked in the
+        person's favour."""
+        first = [r.sentence() for r in self.failed] + [r.sentence() for r in self.open_against]
         return first + [r.sentence() for r in self.criteria if r.status == "met"]
 
     @property

@@ -75,6 +75,10 @@ def run_case(case: dict[str, Any], trials: list[Trial], where: str) -> CaseResul
         team = expectation.get("study_team")
         if team and not any(team.lower() in c.lower() for c in result.study_team_checks):
             failures.append(f"{trial_id}: no study-team check mentions {team!r}; checks: {result.study_team_checks}")
+        shown = expectation.get("recruitment")
+        if shown and not any(shown.lower() in r.display().lower() for r in result.trial.recruitment):
+            failures.append(f"{trial_id}: no recruitment line mentions {shown!r}: "
+                            f"{[r.display() for r in result.trial.recruitment]}")
         open_ids = {r.criterion.id for r in result.open_against}
         for criterion_id in expectation.get("open") or ():
             if criterion_id not in open_ids:

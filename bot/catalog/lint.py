@@ -225,7 +225,9 @@ def _status_findings(trial: Trial, today: date) -> list[Finding]:
     """A trial shown as recruiting whose record has expired or not been verified for two years."""
     if not any(r.status in ("recruiting", "not_yet_recruiting") for r in trial.recruitment):
         return []
-    reason = trial.stale_reason(today)
+    reason = trial.stale_reason(today) or next(
+        (f"it is still 'not yet recruiting' in {r.country} after its planned start ({r.start})"
+         for r in trial.recruitment if r.start_passed(today)), None)
     if reason:
         return [Finding("warning", trial.id, "recruitment", f"shown as 'status unknown, check with the study "
                         f"team': {reason}")]

@@ -78,15 +78,24 @@ class Recruitment:
     def display(self) -> str:
         """"not yet recruiting; planned to open on 1 June 2026 in France"."""
         words = self.status.replace("_", " ")
-        if self.stale and self.status in OPEN_STATUSES:
-            return (f"status unknown in {self.country}, check with the study team (the register says {words}, "
-                    f"but {self.stale})")
+        stale = self.stale or self.start_passed(date.today())
+        if stale and self.status in OPEN_STATUSES:
+            said = f"{words}, planned to open on {_format_date(self.start)}" if (
+                self.status == "not_yet_recruiting" and self.start) else words
+            return (f"status unknown in {self.country}, check with the study team "
+                    f"(the register says {said}, but {stale})")
         if not self.start:
             return f"{words} in {self.country}"
         when = _format_date(self.start)
         if self.status == "not_yet_recruiting":
             return f"{words}; planned to open on {when} in {self.country}"
         return f"{words} in {self.country} (start {when})"
+
+    def start_passed(self, today: date) -> str | None:
+        """A trial still "not yet recruiting" after its planned start: the register has not caught up."""
+        if self.status == "not_yet_recruiting" and self.start and _as_date(self.start) < today:
+            return "that date has passed"
+        return None
 
 
 def _format_date(text: str) -> str:

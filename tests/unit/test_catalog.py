@@ -8,7 +8,7 @@ import yaml
 from sqlalchemy import create_engine
 
 from bot.catalog import store
-from bot.catalog.trial import CatalogError, TrialFileError, read_directory, read_trial_file
+from bot.catalog.trial import CatalogError, Recruitment, TrialFileError, read_directory, read_trial_file
 
 SEED_FILES = {"2025-523921-17-00": "000_60e8780ba72ceb8b.txt", "2025-524541-27-00": "004_165eda42f7e61a87.txt"}
 
@@ -68,9 +68,17 @@ def test_garbled_site_names_are_not_shown(seeds):
 
 
 def test_recruitment_is_said_in_words(seeds):
-    mpn, paed = seeds
-    assert mpn.recruitment[0].display() == "not yet recruiting; planned to open on 1 June 2026 in France"
-    assert paed.recruitment[0].display() == "not yet recruiting; planned to open on 1 May 2026 in Netherlands"
+    later = Recruitment("France", "not_yet_recruiting", "2099-06-01")
+    assert later.display() == "not yet recruiting; planned to open on 1 June 2099 in France"
+    assert Recruitment("France", "recruiting", "2024-03").display() == "recruiting in France (start March 2024)"
+
+
+def test_a_planned_start_that_has_passed_is_status_unknown_with_the_date(seeds):
+    mpn, paed = seeds  # both planned to open in 2026 and still say "not yet recruiting"
+    assert mpn.recruitment[0].display() == (
+        "status unknown in France, check with the study team (the register says not yet recruiting, "
+        "planned to open on 1 June 2026, but that date has passed)")
+    assert "planned to open on 1 May 2026" in paed.recruitment[0].display()
 
 
 def write_trial(directory: Path, mutate) -> Path:
