@@ -180,6 +180,8 @@ def how_to_join_answer(trial: Trial, voice: str, relation: str | None) -> str:
     cities = ", ".join(dict.fromkeys(f"{s.city} ({s.country})" for s in trial.sites)) or "the sites in the register"
     if voice == "clinician":
         sponsor = trial.data.get("sponsor")
+        if sponsor and trial.data.get("sponsor_verified") is False:
+            sponsor += " (not stated by the register record; to be confirmed)"
         return (f"For {trial.id}: the study team at one of the sites ({cities}) decides on inclusion"
                 + (f"; the sponsor is {sponsor}" if sponsor else "")
                 + ". The register entry lists the official contacts; I don't hold any other contact details.")

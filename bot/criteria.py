@@ -55,6 +55,10 @@ def lookup(profile: Profile, key: str) -> Any:
     age = profile.get("age")
     if key in ("pregnant", "breastfeeding", "fertile") and age is not None and age < CHILD_AGE:
         return False
+    if key == "other_trial" and profile.get("other_trial_drug"):
+        return True
+    if key == "other_trial_drug" and profile.get("other_trial") is False:
+        return False
     if key == "infection" and any(vocabulary().concept_within(c, "sepsis") for c in profile.diagnoses.asserted):
         return True
     if key == "organ_failure" and any(vocabulary().concept_within(c, o) for c in profile.diagnoses.asserted

@@ -166,6 +166,9 @@ FACTS: dict[str, Fact] = {
            "Are you under guardianship or curatorship?", "guardianship or curatorship"),
         _b("other_trial", "taking part in another trial", "Are you taking part in another clinical trial now?",
            "another clinical trial"),
+        _b("other_trial_drug", "the other trial gives an investigational medicine",
+           "Does that other study give an investigational (trial) medicine, rather than only collect information?",
+           "a trial with an investigational medicine"),
         _b("organ_failure", "pre-existing organ failure",
            "Before this illness, was there serious organ failure, such as heart failure, severe lung disease "
            "or chronic kidney failure?", "earlier serious organ failure"),

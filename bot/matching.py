@@ -112,6 +112,8 @@ class TrialResult:
             "title": self.trial.title,
             "plain_title": data.get("plain_title") or self.trial.title,
             "phase": data.get("phase"),
+            "sponsor": data.get("sponsor"),
+            "sponsor_verified": data.get("sponsor_verified", True),
             "verdict": self.verdict,
             "reasons": self.reasons,
             "missing": [{"fact": key, "label": FACTS[key].label, "question": FACTS[key].question}

@@ -15,11 +15,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import dialogue
 from actions.questions import phrase
+from actions.replies import how_to_join_answer
 from actions.state import State
+from bot.catalog.store import ROOT
+from bot.catalog.trial import read_trial_file
 from bot.facts import FACTS
 
 MPN = "2025-523921-17-00"
 PAED = "2025-524541-27-00"
+TRIALS = ROOT / "trials"
 ELIGIBLE = re.compile(r"\b(is|are|you're|you are) eligible\b|\beligible\b", re.I)
 
 
@@ -127,6 +131,27 @@ def test_clinician_one_shot(chat):
     text = chat.text(chat.say("ferritin was 1500 actually", "inform"))
     assert "I've changed the ferritin to 1500 µg/L (it was 4500 µg/L)." in text
     assert "below 2000 µg/L" in text
+
+
+def test_clinician_one_shot_with_a_high_inr_is_not_turned_away(chat):
+    text = chat.text(chat.say("6 y/o, ALL post-HCT, PICU, Phoenix 3, ferritin 4500, INR 2.5, in another drug trial",
+                              "inform"))
+    assert PAED in text
+    paed = text[text.index(PAED) - 200:]
+    assert "Could still rule it out, which only the study team can check: in another trial that forbids a second " \
+           "one (the study team checks whether the other trial forbids" in paed
+    assert "clotting values improved after vitamin K" in paed  # asked, not decided
+    assert f"- {PAED}" not in text  # not listed among the trials that do not fit
+    no_promise(text)
+
+
+def test_a_sponsor_the_record_does_not_state_is_said_to_be_unconfirmed():
+    trial = read_trial_file(TRIALS / f"{MPN}.yaml")
+    text = how_to_join_answer(trial, "clinician", None)
+    assert "the sponsor is Centre Hospitalier Regional et Universitaire de Brest (not stated by the register " \
+           "record; to be confirmed)" in text
+    stated = read_trial_file(TRIALS / "NCT03281889.yaml")
+    assert "to be confirmed" not in how_to_join_answer(stated, "clinician", None)
 
 
 # --- reading every message --------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ REQUIRED = {"age", "sex", "weight", "country", "diagnoses", "hct", "icu", "infec
             "platelets", "neutrophils", "haemoglobin", "haematocrit", "wbc", "ferritin", "alt", "bilirubin", "pt",
             "inr", "phoenix", "vas_pruritus", "vas_fever", "vas_night_sweats", "vas_fatigue", "eln_response",
             "medications", "pregnant", "breastfeeding", "contraception", "dnr", "allergies", "legal_protection",
-            "other_trial", "organ_failure", "hepatic_encephalopathy"}
+            "other_trial", "organ_failure", "hepatic_encephalopathy", "other_trial_drug", "vitamin_k_corrects",
+            "treated_for_hyperinflammation"}
 
 
 def test_vocabulary_holds_every_fact_the_issue_lists():
