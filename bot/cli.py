@@ -92,7 +92,7 @@ def render_table(report: MatchReport, problems: list[ValueRefused]) -> str:
         lines.append(f"{result.trial.id:<20} {VERDICT_WORDS[result.verdict]:<30} {result.trial.title[:70]}")
         for reason in result.reasons[:3] if result.verdict == "ineligible" else result.reasons[:2]:
             lines.append(f"{'':<20}   - {reason}")
-        if result.verdict == "possible":
+        if result.verdict == "possible" and result.missing:
             missing = ", ".join(FACTS[key].label for key in result.missing)
             lines.append(f"{'':<20}   still unknown: {missing}")
         lines.append(f"{'':<20}   {'; '.join(r.display() for r in result.trial.recruitment)}")

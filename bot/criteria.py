@@ -313,7 +313,10 @@ class Combine(Rule):
             return Outcome(decisive, [r for o in deciding for r in o.reasons])
         unknown = [o for o in outcomes if o.value is None]
         if unknown:
-            missing = list(dict.fromkeys(m for o in unknown for m in o.missing))
+            # In "all", a later part only matters once the earlier ones hold ("in another trial" before "does it
+            # give a medicine"): ask the first open part's facts first.
+            asked = unknown if decisive else [next((o for o in unknown if o.missing), unknown[0])]
+            missing = list(dict.fromkeys(m for o in asked for m in o.missing))
             details = [d for o in unknown for d in o.details]
             return Outcome(None, [r for o in outcomes for r in o.reasons], missing, details)
         return Outcome(not decisive, [r for o in outcomes for r in o.reasons])
