@@ -242,6 +242,8 @@ def extract(text: str) -> Extraction:
             reader.flag(ent)
         elif label == "INFERTILE" and not ent._.negated:
             reader.set("fertile", False)
+        elif label == "NOT_FLAG" and not ent._.negated:
+            reader.set(ent.ent_id_, False)  # words that answer a yes/no fact with no ("ruxolitinib for GVHD")
         elif label == "DIAG":
             reader.diagnosis(ent)
         elif label == "DRUG":

@@ -139,3 +139,28 @@ def test_huge_messages_are_cut_with_a_problem():
 def test_markup_is_only_text():
     result = extract("<script>alert(1)</script> I'm 67 <b>with ET</b>")
     assert result.profile.get("age") == 67 and result.profile.diagnoses.asserted == {"et"}
+
+
+@pytest.mark.parametrize(("text", "key", "value"), [
+    ("INR 2.5, it improved after vitamin K", "vitamin_k_corrects", True),
+    ("INR 2.5 that did not improve after vitamin K", "vitamin_k_corrects", False),
+    ("ruxolitinib for GVHD 3 days before PICU", "treated_for_hyperinflammation", False),
+    ("tocilizumab for the cytokine storm", "treated_for_hyperinflammation", True),
+    ("she is in another drug study", "other_trial_drug", True),
+    ("he takes interferon beta", "medications", {"taken": [{"drug": "interferon_beta", "current": True}],
+                                                "not": [], "complete": False}),
+    ("on low molecular weight heparin", "medications", {"taken": [{"drug": "lmwh_unspecified", "current": True}],
+                                                       "not": [], "complete": False}),
+])
+def test_the_qualifiers_partial_rules_ask_about_are_read(text, key, value):
+    assert facts(text)[key] == value
+
+
+@pytest.mark.parametrize(("text", "code"), [("adult-onset Still's disease", "aosd"), ("systemic JIA", "sjia"),
+                                            ("Muckle-Wells syndrome", "muckle_wells"), ("NOMID", "nomid"),
+                                            ("a fungal infection", "fungal_infection"),
+                                            ("invasive aspergillosis", "invasive_fungal_infection"),
+                                            ("chronic kidney failure", "chronic_kidney_failure"),
+                                            ("a tumour", "neoplasm"), ("medulloblastoma", "medulloblastoma")])
+def test_diagnoses_are_read_no_wider_than_said(text, code):
+    assert facts(text)["diagnoses"]["has"] == [code]
