@@ -344,7 +344,7 @@ def test_follow_ups_about_a_trial(chat, intent, expected):
 
 def test_visits_of_the_paediatric_trial(chat):
     text = chat.text(chat.say(f"how many visits in {PAED}?", "ask_what_happens"))
-    assert "no separate visits" in text and "day 28" in text
+    assert "does not describe separate study visits" in text and "day 28" in text
 
 
 def test_out_of_scope_and_abuse_during_questions(consented):
