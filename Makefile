@@ -6,7 +6,7 @@ export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: setup setup-actions setup-rasa setup-web browser test lint catalogue unit scenarios validate train actions-test stories \
-	e2e nlu-report bench run clean
+	e2e nlu-report bench run clean criteria-report
 
 setup:
 	scripts/setup.sh all
@@ -62,6 +62,10 @@ browser: train
 	$(ACT)/python -m pytest -q -p no:cacheprovider -m browser tests/browser
 
 test: setup lint catalogue validate unit scenarios actions-test nlu-report stories e2e browser
+
+# A report, not a gate: the criteria parser against the annotated corpora in ../shared/criteria_gold.
+criteria-report: setup-actions
+	$(ACT)/python scripts/criteria_report.py
 
 bench: setup
 	$(ACT)/python scripts/bench.py

@@ -17,6 +17,8 @@ from bot.facts import FACTS, ValueRefused
 from bot.matching import MatchReport, match
 from bot.nlp import extract
 from bot.profile import profile_from_mapping
+from bot.registry.check import check_line
+from bot.registry.criteria_parser import parse_line
 from bot.scenarios import ScenarioFileError, run_file
 
 TRIALS_DIR = store.ROOT / "trials"
@@ -185,6 +187,55 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _jsonl(path: str) -> list[dict[str, Any]]:
+    rows = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{path}:{number}: not a JSON line ({error.msg})") from None
+    return rows
+
+
+def cmd_criteria_parse(args: argparse.Namespace) -> int:
+    """One line, or a file of lines (plain text, one per line), through the parser."""
+    if args.lines:
+        texts = [t for t in Path(args.lines).read_text(encoding="utf-8").splitlines() if t.strip()]
+    elif args.line:
+        texts = [" ".join(args.line)]
+    else:
+        return _fail("give a criterion line, or --lines FILE")
+    for text in texts:
+        parsed = parse_line(text, args.kind)
+        if args.json:
+            print(json.dumps(parsed.to_dict(), ensure_ascii=False))
+        elif parsed.rule:
+            print(f"{parsed.kind}: {parsed.text}\n  rule: {json.dumps(parsed.rule, ensure_ascii=False)}"
+                  + (f"\n  partial ({parsed.partial}); also check: {parsed.also_check}" if parsed.partial else ""))
+        else:
+            print(f"{parsed.kind}: {parsed.text}\n  manual: {parsed.manual}")
+    return 0
+
+
+def cmd_criteria_check(args: argparse.Namespace) -> int:
+    """A criterion tried against a description; --cases runs a JSON Lines file in one process."""
+    try:
+        cases = _jsonl(args.cases) if args.cases else [
+            {"criterion": args.criterion, "kind": args.kind, "text": " ".join(args.description)}]
+    except (OSError, ValueError) as error:
+        return _fail(str(error))
+    for number, case in enumerate(cases, start=1):
+        if not case.get("criterion") or case.get("kind") not in ("inclusion", "exclusion"):
+            return _fail(f"case {number}: needs 'criterion', 'kind' (inclusion or exclusion) and 'text'")
+        result = check_line(case["criterion"], case["kind"], case.get("text") or "")
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False))
+        else:
+            print(f"{result['result']}: {'; '.join(r for r in result['reasons'] if r)}")
+    return 0
+
+
 def cmd_scenarios(args: argparse.Namespace) -> int:
     try:
         trials = load_trials()
@@ -239,6 +290,22 @@ def parser() -> argparse.ArgumentParser:
     sh.add_argument("id")
     sh.add_argument("--json", action="store_true")
     sh.set_defaults(func=cmd_show)
+
+    c = sub.add_parser("criteria", help="the criteria parser: read a line, or try one against a description")
+    csub = c.add_subparsers(dest="action", required=True)
+    cp = csub.add_parser("parse", help="the rule the parser reads from a criterion line, or why it stays manual")
+    cp.add_argument("line", nargs="*")
+    cp.add_argument("--kind", choices=("inclusion", "exclusion"), default="inclusion")
+    cp.add_argument("--lines", help="a file of criterion lines, one per line (JSON Lines out with --json)")
+    cp.add_argument("--json", action="store_true")
+    cp.set_defaults(func=cmd_criteria_parse)
+    cc = csub.add_parser("check", help="met, not_met, unknown or manual for a description of a person")
+    cc.add_argument("description", nargs="*")
+    cc.add_argument("--criterion", help="the criterion line")
+    cc.add_argument("--kind", choices=("inclusion", "exclusion"), default="inclusion")
+    cc.add_argument("--cases", help="JSON Lines of {criterion, kind, text}: one result per line, in order")
+    cc.add_argument("--json", action="store_true")
+    cc.set_defaults(func=cmd_criteria_check)
 
     s = sub.add_parser("scenarios", help="run staff matching scenarios")
     ssub = s.add_subparsers(dest="action", required=True)

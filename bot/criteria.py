@@ -199,6 +199,7 @@ class MedicationRule(Rule):
     within_days: float | None = None
     within_half_lives: float | None = None
     before: str = "now"
+    ever: bool = False
     # Medicines that may or may not be the ones the line means ("heparin" said without its type, for a line
     # that allows low-molecular-weight heparin): taken in the window, they leave the rule to the study team.
     borderline: tuple[str, ...] = ()
@@ -240,6 +241,8 @@ class MedicationRule(Rule):
     def _use(self, use: MedicationUse, profile: Profile) -> Outcome:
         voc = vocabulary()
         name = voc.label(use.drug)
+        if self.ever:
+            return Outcome(True, [f"{name} taken" + (" now" if use.current else " before")])
         if self.current or self.min_days is not None:
             taking = use.current if use.current is not None else (False if use.stopped_days_ago is not None else None)
             if taking is None:
@@ -451,6 +454,7 @@ def _parse_medication(raw: dict, path: str) -> MedicationRule:
         rule.within_days = _duration_days(raw["within"], path)
     if "within_half_lives" in raw:
         rule.within_half_lives = float(raw["within_half_lives"])
-    if not (rule.current or rule.min_days or rule.within_days is not None or rule.within_half_lives):
-        raise RuleError(path, "medication rule needs current, min_duration, within or within_half_lives")
+    rule.ever = bool(raw.get("ever", False))
+    if not (rule.current or rule.min_days or rule.within_days is not None or rule.within_half_lives or rule.ever):
+        raise RuleError(path, "medication rule needs current, ever, min_duration, within or within_half_lives")
     return rule

@@ -49,6 +49,7 @@ class DrugClass:
     id: str
     label: str
     parent: str | None
+    synonyms: tuple[str, ...] = ()
 
 
 class Vocabulary:
@@ -122,7 +123,8 @@ def vocabulary() -> Vocabulary:
         for key, raw in concepts_raw.items()
     }
     classes = {
-        key: DrugClass(key, raw["label"], raw.get("parent")) for key, raw in drugs_raw["classes"].items()
+        key: DrugClass(key, raw["label"], raw.get("parent"), _tuple(raw, "synonyms"))
+        for key, raw in drugs_raw["classes"].items()
     }
     drugs = {
         key: Drug(key, raw["label"], raw.get("atc"), _tuple(raw, "synonyms"), _tuple(raw, "synonyms_cs"),

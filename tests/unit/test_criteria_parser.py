@@ -1,0 +1,137 @@
+"""The criteria parser reads only what it can read with confidence; everything else stays manual, with why."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.registry.check import check_line
+from bot.registry.criteria_parser import parse_line
+
+GOLD = Path(__file__).resolve().parents[3] / "shared" / "criteria_gold" / "derived"
+
+
+def rule(text, kind="inclusion"):
+    parsed = parse_line(text, kind)
+    return parsed.rule
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Age ≥ 18 years", {"fact": "age", "op": ">=", "value": 18, "unit": "year"}),
+    ("18 years of age or older", {"fact": "age", "op": ">=", "value": 18, "unit": "year"}),
+    ("Patients older than 65 years", {"fact": "age", "op": ">=", "value": 65, "unit": "year"}),  # from the birthday
+    ("Children younger than 18 years", {"fact": "age", "op": "<", "value": 18, "unit": "year"}),
+    ("Aged between 2 and 17 years", {"all": [{"fact": "age", "op": ">=", "value": 2, "unit": "year"},
+                                             {"fact": "age", "op": "<", "value": 18, "unit": "year"}]}),
+    ("Age ≤ 75 years", {"fact": "age", "op": "<", "value": 76, "unit": "year"}),  # until the 76th birthday
+])
+def test_ages_follow_the_register_convention(text, expected):
+    assert rule(text) == expected
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    ("Platelet count ≥ 100 x 10^9/L", "inclusion", {"fact": "platelets", "op": ">=", "value": 100, "unit": "x 10^9/L"}),
+    ("Platelets < 50,000/mm3", "exclusion", {"fact": "platelets", "op": "<", "value": 50000, "unit": "/mm3"}),
+    ("Absolute neutrophil count of at least 1.5 × 10^9/L", "inclusion",
+     {"fact": "neutrophils", "op": ">=", "value": 1.5, "unit": "× 10^9/L"}),
+    ("Hemoglobin less than 8 g/dL", "exclusion", {"fact": "haemoglobin", "op": "<", "value": 8, "unit": "g/dL"}),
+    ("Serum ferritin > 500 ng/mL", "inclusion", {"fact": "ferritin", "op": ">", "value": 500, "unit": "ng/mL"}),
+    ("INR above 1.5", "exclusion", {"fact": "inr", "op": ">", "value": 1.5}),
+])
+def test_lab_values_keep_the_threshold_and_unit_the_text_states(text, kind, expected):
+    assert rule(text, kind) == expected
+
+
+def test_labs_joined_by_and_in_an_inclusion_are_all_required():
+    assert rule("Hemoglobin greater than 9 g/dL and absolute neutrophil count ≥ 1,500/µL") == {"all": [
+        {"fact": "haemoglobin", "op": ">", "value": 9, "unit": "g/dL"},
+        {"fact": "neutrophils", "op": ">=", "value": 1500, "unit": "/µL"}]}
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("Platelets < 100", "no unit"),  # a number without the unit the fact needs
+    ("Bilirubin ≤ 1.5 × ULN", "normal range"),
+    ("Adequate bone marrow function", "no statement"),
+    ("No history of malignancy", "negation"),
+    ("Patients not receiving hydroxyurea", "negation"),
+    ("Hydroxyurea", "time frame"),
+    ("Gestational age 35 to 39 weeks", "no statement"),
+])
+def test_what_it_cannot_read_with_confidence_stays_manual_with_why(text, why):
+    parsed = parse_line(text, "inclusion")
+    assert parsed.rule is None and why in parsed.manual
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Treatment with ruxolitinib within 4 weeks before enrolment",
+     {"medication": {"drugs": ["ruxolitinib"]}, "within": "4 weeks"}),
+    ("Use of corticosteroids within 72 hours of randomization",
+     {"medication": {"classes": ["corticosteroid"]}, "within": "72 hours"}),
+    ("Prior treatment with a JAK inhibitor", {"medication": {"classes": ["jak_inhibitor"]}, "ever": True}),
+    ("Concomitant use of warfarin", {"medication": {"drugs": ["warfarin"]}, "current": True}),
+])
+def test_medicines_now_ever_or_in_a_window_of_hours_to_months(text, expected):
+    assert rule(text, "exclusion") == expected
+
+
+def test_pregnancy_lines():
+    assert rule("Pregnant or breastfeeding women", "exclusion") == {
+        "any": [{"fact": "pregnant", "is": True}, {"fact": "breastfeeding", "is": True}]}
+    test = parse_line("Negative serum pregnancy test at screening", "inclusion")
+    assert test.rule == {"fact": "pregnant", "is": False} and test.partial == "necessary"
+    assert rule("Female subjects must use a highly effective method for avoidance of pregnancy", "exclusion") is None
+    assert rule("Pregnant women", "inclusion") is None  # a trial that requires pregnancy stays manual
+
+
+def test_diagnoses_in_an_or_list_and_malignancy_means_c_codes():
+    assert rule("Known HIV, hepatitis B or hepatitis C infection", "exclusion") == {
+        "fact": "diagnoses", "within": ["hiv", "hepatitis_b", "hepatitis_c"]}
+    assert rule("History of malignancy", "exclusion") == {
+        "fact": "diagnoses", "within": ["malignancy"], "borderline": ["myeloid_neoplasm"]}
+
+
+def test_a_line_read_in_part_never_rules_a_person_out():
+    exclusion = parse_line("Malignancy within the past 5 years", "exclusion")
+    assert exclusion.partial == "necessary" and "within" in exclusion.also_check
+    inclusion = parse_line("Children younger than 18 years who live at home", "inclusion")
+    assert inclusion.partial == "sufficient"
+    # an exclusion whose parsed part is met only "may exclude"
+    assert check_line("Malignancy within the past 5 years", "exclusion", "had leukaemia as a child")["result"] == \
+        "unknown"
+
+
+def test_lines_of_unknown_kind_stay_manual():
+    assert "includes or excludes" in parse_line("Age ≥ 18 years", "unknown").manual
+
+
+def test_check_says_met_not_met_unknown_or_manual():
+    pregnant = check_line("Pregnant or breastfeeding women", "exclusion", "32 year old, 12 weeks pregnant")
+    assert pregnant["result"] == "met"
+    assert check_line("Age 18 to 65 years", "inclusion", "I'm 70")["result"] == "not_met"
+    assert check_line("Platelet count ≥ 100 x 10^9/L", "inclusion", "I'm 70")["result"] == "unknown"
+    assert check_line("Adequate organ function", "inclusion", "I'm 70")["result"] == "manual"
+
+
+def test_cli_parse_lines_and_check_cases_as_json_lines(tmp_path, capsys):
+    lines = tmp_path / "lines.txt"
+    lines.write_text("Age ≥ 18 years\nAdequate organ function\n", encoding="utf-8")
+    assert main(["criteria", "parse", "--lines", str(lines), "--json"]) == 0
+    out = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [bool(o["rule"]) for o in out] == [True, False] and out[1]["manual"]
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("\n".join(json.dumps(c) for c in [
+        {"criterion": "Age ≥ 18 years", "kind": "inclusion", "text": "I'm 17"},
+        {"criterion": "Pregnant women", "kind": "exclusion", "text": "I'm not pregnant"}]), encoding="utf-8")
+    assert main(["criteria", "check", "--cases", str(cases), "--json"]) == 0
+    assert [json.loads(x)["result"] for x in capsys.readouterr().out.splitlines()] == ["not_met", "not_met"]
+
+
+def test_no_bound_is_read_in_the_wrong_direction_on_the_annotated_corpus():
+    if not GOLD.exists():
+        pytest.skip("../shared/criteria_gold is absent: the annotated corpus is not part of the repo")
+    from scripts.criteria_report import lct_report
+
+    report = lct_report()
+    assert report["contradictions"] == 0, report["contradiction_examples"]
+    assert report["thresholds_read"] > 500
