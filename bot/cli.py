@@ -236,6 +236,37 @@ def cmd_criteria_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Register records into the catalogue, beside the curated trials; --report prints the coverage."""
+    from bot.registry.run_import import run
+
+    try:
+        report = run(args.register, args.paths, store.engine_for(), progress=not args.quiet)
+    except store.CatalogUnavailable as error:
+        return _fail(str(error))
+    for problem in report.problems:
+        print(f"skipped: {problem}", file=sys.stderr)
+    actions = ", ".join(f"{n} {a.replace('_', ' ')}" for a, n in sorted(report.actions.items())) or "nothing"
+    print(f"import {args.register}: {actions}", file=sys.stderr)
+    if args.report and args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    elif args.report:
+        cov = report.coverage.to_dict()
+        print(f"criterion lines: {cov['lines']}; rules: {cov['rules']}; partly: {cov['partial']}; "
+              f"manual: {cov['manual']}; covered by a rule, wholly or partly: {cov['covered_share']}")
+        print("rules by kind: " + ", ".join(f"{k} {n}" for k, n in cov["rules_by_kind"].items()))
+        print("commonest reasons a line stays manual:")
+        for reason, count in cov["manual_reasons"].items():
+            print(f"  {count:>6}  {reason}")
+        print(f"lint findings on imported trials: {dict(report.lint) or 'none'}")
+        for trial_id, row in list(report.per_trial.items())[:args.show]:
+            print(f"  {trial_id}: {row['lines']} lines, {row['rules']} rules, {row['partial']} partly, "
+                  f"{row['manual']} manual ({row['action'].replace('_', ' ')})")
+        if len(report.per_trial) > args.show:
+            print(f"  … and {len(report.per_trial) - args.show} more trials (--json for all)")
+    return 0
+
+
 def cmd_scenarios(args: argparse.Namespace) -> int:
     try:
         trials = load_trials()
@@ -290,6 +321,15 @@ def parser() -> argparse.ArgumentParser:
     sh.add_argument("id")
     sh.add_argument("--json", action="store_true")
     sh.set_defaults(func=cmd_show)
+
+    im = sub.add_parser("import", help="import register records (CT.gov API v2 JSON or zip, CTIS JSON)")
+    im.add_argument("register", choices=("ctgov", "ctis"))
+    im.add_argument("paths", nargs="+", help="files, folders, zips or glob patterns")
+    im.add_argument("--report", action="store_true", help="print the parser's coverage, per trial and overall")
+    im.add_argument("--json", action="store_true", help="with --report: the report as one JSON object")
+    im.add_argument("--show", type=int, default=20, help="trials listed in the text report")
+    im.add_argument("--quiet", action="store_true", help="no progress bar")
+    im.set_defaults(func=cmd_import)
 
     c = sub.add_parser("criteria", help="the criteria parser: read a line, or try one against a description")
     csub = c.add_subparsers(dest="action", required=True)

@@ -65,7 +65,7 @@ class CriterionResult:
         return {"id": c.id, "kind": c.kind, "label": c.label, "text": c.text, "status": self.status,
                 "reasons": self.reasons, "missing": self.missing,
                 "manual": c.manual, "also_check": c.also_check, "partial": c.partial, "note": c.note,
-                "open_against": self.open_against, "to_check": self.to_check}
+                "open_against": self.open_against, "to_check": self.to_check, "origin": c.origin}
 
 
 @dataclass
@@ -112,6 +112,7 @@ class TrialResult:
             "title": self.trial.title,
             "plain_title": data.get("plain_title") or self.trial.title,
             "phase": data.get("phase"),
+            "origin": data.get("origin", "curated"),
             "sponsor": data.get("sponsor"),
             "sponsor_verified": data.get("sponsor_verified", True),
             "verdict": self.verdict,

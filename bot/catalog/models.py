@@ -23,6 +23,8 @@ class TrialRow(Base):
     title: Mapped[str] = mapped_column(Text)
     phase: Mapped[str] = mapped_column(String(40))
     is_open: Mapped[bool] = mapped_column(Boolean, index=True)
+    # "curated" (a reviewed file in trials/) or "imported" (from a register record); curated wins.
+    origin: Mapped[str] = mapped_column(String(10), default="curated", index=True)
     source_file: Mapped[str] = mapped_column(String(255))
     checksum: Mapped[str] = mapped_column(String(64))
     document: Mapped[dict] = mapped_column(JSON)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
@@ -58,7 +58,9 @@ def engine_for(url: str | None = None) -> Engine:
 
 
 def checksum(document: dict) -> str:
-    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+    """The content's fingerprint; where it was read from (`source`) is not content."""
+    content = {k: v for k, v in document.items() if k != "source"}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass
@@ -69,21 +71,35 @@ class LoadReport:
     removed: list[str]
 
 
+def prepare(engine: Engine) -> None:
+    """Create the tables, and add the columns later versions need to a database an older version made."""
+    Base.metadata.create_all(engine)
+    columns = {c["name"] for c in inspect(engine).get_columns("trials")}
+    if "origin" not in columns:
+        with engine.begin() as connection:
+            connection.execute(text("ALTER TABLE trials ADD COLUMN origin VARCHAR(10) DEFAULT 'curated'"))
+
+
 def load(trials: Iterable[Trial], engine: Engine) -> LoadReport:
-    """Make the database hold exactly these trials, in one transaction; running it twice changes nothing."""
+    """Make the database's curated trials exactly these, in one transaction; running it twice changes nothing.
+
+    Imported trials stay; a curated trial replaces an imported one with the same id (the reviewed file wins).
+    """
     trials = list(trials)
     report = LoadReport([], [], [], [])
     try:
-        Base.metadata.create_all(engine)
+        prepare(engine)
         with Session(engine) as session, session.begin():
-            existing = {row.id: row.checksum for row in session.execute(select(TrialRow)).scalars()}
+            rows = session.execute(select(TrialRow.id, TrialRow.checksum, TrialRow.origin)).all()
+            existing = {row.id: row.checksum for row in rows if row.origin != "imported"}
+            imported = {row.id for row in rows if row.origin == "imported"}
             wanted = {t.id for t in trials}
             for trial_id in sorted(set(existing) - wanted):
                 session.delete(session.get(TrialRow, trial_id))
                 report.removed.append(trial_id)
             for trial in trials:
                 digest = checksum(trial.data)
-                if existing.get(trial.id) == digest:
+                if existing.get(trial.id) == digest and trial.id not in imported:
                     report.unchanged.append(trial.id)
                     continue
                 old = session.get(TrialRow, trial.id)
@@ -99,12 +115,46 @@ def load(trials: Iterable[Trial], engine: Engine) -> LoadReport:
     return report
 
 
-def _row(trial: Trial, digest: str) -> TrialRow:
+@dataclass
+class ImportOutcome:
+    """What one import did to one trial: added, updated, unchanged, or skipped because a curated file wins."""
+
+    trial_id: str
+    action: str
+
+
+def import_trial(trial: Trial, session: Session) -> ImportOutcome:
+    """Store one imported trial inside its own savepoint: a failure undoes this trial only, never half of it.
+
+    The caller commits (every few hundred trials: one commit per record costs a disk sync each). The same
+    record again changes nothing; a curated trial with the same id is never touched.
+    """
+    digest = checksum(trial.data)
+    try:
+        with session.begin_nested():
+            old = session.get(TrialRow, trial.id)
+            if old is not None and old.origin != "imported":
+                return ImportOutcome(trial.id, "curated_wins")
+            if old is not None and old.checksum == digest:
+                return ImportOutcome(trial.id, "unchanged")
+            if old is not None:
+                session.delete(old)
+                session.flush()
+            session.add(_row(trial, digest, origin="imported"))
+            session.flush()
+            return ImportOutcome(trial.id, "updated" if old is not None else "added")
+    except SQLAlchemyError as error:
+        raise _unavailable(error) from None
+
+
+def _row(trial: Trial, digest: str, origin: str = "curated") -> TrialRow:
     data = trial.data
-    row = TrialRow(id=trial.id, protocol=data.get("protocol"), title=trial.title, phase=data["phase"],
-                   is_open=trial.open, source_file=Path(trial.source).name, checksum=digest, document=data)
+    row = TrialRow(id=trial.id, protocol=(data.get("protocol") or "")[:80] or None, title=trial.title,
+                   phase=data["phase"][:40], is_open=trial.open, source_file=Path(trial.source).name[:255],
+                   checksum=digest, document=data, origin=origin)
     row.register_ids = [RegisterIdRow(register=r["register"], register_id=r["id"]) for r in data["register_ids"]]
-    row.sites = [SiteRow(name=s.name, city=s.city, country=s.country, verified=s.verified) for s in trial.sites]
+    row.sites = [SiteRow(name=s.name, city=s.city[:120], country=s.country[:80], verified=s.verified)
+                 for s in trial.sites]
     row.recruitment = [RecruitmentRow(country=r.country, status=r.status, start=r.start) for r in trial.recruitment]
     row.criteria = [
         CriterionRow(code=c.id, kind=c.kind, position=i, text=c.text, rule=c.rule_raw, manual=c.manual,

@@ -49,6 +49,7 @@ class Criterion:
     # How much of its line the rule covers: None (all of it), "necessary" (the line adds a qualifier the rule
     # does not check) or "sufficient" (the rule is one case of a line that also covers others).
     partial: str | None = None
+    origin: str = "curated"  # where the rule came from: "curated" (a person) or "parsed" (the criteria parser)
 
 
 @dataclass(frozen=True)
@@ -196,8 +197,8 @@ def parse_trial(data: Any, source: str = "<memory>") -> Trial:
                     raise TrialFileError(source, f"{error.path} ({raw['id']})", error.message) from None
             criteria.append(Criterion(raw["id"], kind, " ".join(raw["text"].split()), raw.get("label") or raw["id"],
                                       rule, raw.get("rule"), raw.get("manual"), raw.get("also_check"),
-                                      raw.get("note"), raw.get("partial")))
-    if data.get("population"):
+                                      raw.get("note"), raw.get("partial"), raw.get("origin", "curated")))
+    if data.get("population") and set(data["population"]) & {"min_age", "max_age", "sex"}:
         criteria.insert(0, _population_criterion(data["population"], source))
     sites = tuple(Site(s.get("name"), s["city"], s["country"], s["verified"], s.get("note")) for s in data["sites"])
     stale = stale_reason(data.get("record") or {}, date.today())
@@ -223,12 +224,15 @@ def _check_partial(raw: dict[str, Any], source: str, where: str) -> None:
 
 
 def _population_criterion(population: dict[str, str], source: str) -> Criterion:
-    """The register's own age limits, kept apart from the criteria lines and shown as such.
+    """The register's own age (and sex) limits, kept apart from the criteria lines and shown as such.
 
     Registers state ages inclusively: a maximum of 17 years admits anyone before their 18th birthday.
     """
     parts: list[dict[str, Any]] = []
     words: list[str] = []
+    if population.get("sex"):
+        parts.append({"fact": "sex", "in": [population["sex"]]})
+        words.append(f"{population['sex']} only;")
     if "min_age" in population:
         number, unit = population["min_age"].split()
         parts.append({"fact": "age", "op": ">=", "value": int(number), "unit": unit.rstrip("s")})
@@ -242,9 +246,10 @@ def _population_criterion(population: dict[str, str], source: str) -> Criterion:
         rule = parse_rule(raw, "population")
     except RuleError as error:
         raise TrialFileError(source, "population", error.message) from None
-    text = "Age limits stated in the register record: " + " ".join(words) + "."
-    return Criterion("in0", "inclusion", text, "age limits of the register record", rule, raw, None, None,
-                     "not a line of the criteria text; taken from the record's age fields")
+    text = "Limits stated in the register record: " + " ".join(words).rstrip(";") + "."
+    label = ("age and sex" if "sex" in population else "age") + " limits of the register record"
+    return Criterion("in0", "inclusion", text, label, rule, raw, None, None,
+                     "not a line of the criteria text; taken from the record's age and sex fields")
 
 
 def read_trial_file(path: Path) -> Trial:

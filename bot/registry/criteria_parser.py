@@ -49,7 +49,7 @@ _COMPARISON = re.compile(
     r"(" + _OP + r")\s*(?:to\s+)?" + _NUM + r"\s*", re.I)
 _UNIT_TEXT = re.compile(r"^([×x*]\s*10\s*(?:\^|\*|e)\s*\d+\s*/\s*[lL]|[A-Za-zµμ/%^*0-9³]+(?:\s*/\s*[A-Za-zµμ0-9³]+)?)")
 # Ages: "aged 18 years or older", "≥ 18 years", "between 18 and 65 years", "18-75 years", "under 18".
-_AGE_UNIT = r"(years?|yrs?|months?|weeks?|days?)"
+_AGE_UNIT = r"(years?|yrs?|months?|weeks?|days?)\b"
 _AGE_CONTEXT = re.compile(r"\b(age|aged|ages|old|older|younger|year-old|years-old|adults?|child|children|paediatric|"
                           r"pediatric)\b",
                           re.I)

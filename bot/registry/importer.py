@@ -1,0 +1,220 @@
+"""A register record → a trial document the catalogue checks and stores, with every criterion line kept.
+
+Each line of the eligibility text becomes a criterion: a rule where the parser reads it with confidence
+(origin `parsed`), else a manual check with the parser's reason. A sub-item of a list is parsed too, but
+never decides on its own: how it combines with its siblings is the parent line's business, so its rule
+is always partial in the direction that cannot rule a person out. Lines whose kind the record does not
+say are kept as manual inclusion lines, labelled so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.catalog.trial import Trial, TrialFileError, parse_trial
+from bot.registry.criteria_parser import ParsedLine, parse_line
+from bot.registry.criteria_text import split_criteria
+from bot.registry.record import RegisterRecord
+from bot.vocab import vocabulary
+
+_SCHEMA_REGISTERS = {"ClinicalTrials.gov", "CTIS", "EUCTR", "ISRCTN"}
+_AGE = re.compile(r"^(\d+)\s+(year|month|week|day)s?$", re.I)
+LABEL_CHARS = 80
+
+
+@dataclass
+class Coverage:
+    """How much of a trial's criteria the parser turned into rules."""
+
+    lines: int = 0
+    rules: int = 0
+    partial: int = 0
+    manual: int = 0
+    by_atom: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    def add(self, parsed: ParsedLine, forced_partial: bool) -> None:
+        self.lines += 1
+        if parsed.rule is None:
+            self.manual += 1
+            self.reasons[_reason_kind(parsed.manual or "")] += 1
+        elif parsed.partial or forced_partial:
+            self.partial += 1
+            self.by_atom.update(parsed.atoms)
+        else:
+            self.rules += 1
+            self.by_atom.update(parsed.atoms)
+
+    def merge(self, other: Coverage) -> None:
+        self.lines += other.lines
+        self.rules += other.rules
+        self.partial += other.partial
+        self.manual += other.manual
+        self.by_atom.update(other.by_atom)
+        self.reasons.update(other.reasons)
+
+    def to_dict(self) -> dict[str, Any]:
+        covered = self.rules + self.partial
+        return {"lines": self.lines, "rules": self.rules, "partial": self.partial, "manual": self.manual,
+                "covered_share": round(covered / self.lines, 3) if self.lines else None,
+                "rules_by_kind": dict(self.by_atom.most_common()),
+                "manual_reasons": dict(self.reasons.most_common(8))}
+
+
+def _reason_kind(reason: str) -> str:
+    """Manual reasons grouped by their first words, so the report counts kinds, not sentences."""
+    return re.split(r"[:;(]", reason)[0].strip()[:80] or "no reason"
+
+
+def build_document(record: RegisterRecord) -> tuple[dict[str, Any], Coverage]:
+    """The trial document for one record, and how much of it the parser covered."""
+    criteria, coverage = _criteria(record.eligibility_text or "")
+    document: dict[str, Any] = {
+        "id": record.trial_id,
+        "origin": "imported",
+        "register_ids": _register_ids(record),
+        "title": record.title or record.brief_title or record.trial_id,
+        "plain_title": record.brief_title or record.title or record.trial_id,
+        "summary": _summary(record),
+        "phase": record.phase or "not stated",
+        "recruitment": [{"country": r.country, "status": r.status, **({"start": r.start} if r.start else {})}
+                        for r in record.recruitment]
+        or [{"country": "unknown", "status": record.overall_status, **({"start": record.start}
+                                                                       if record.start else {})}],
+        "sites": [{"name": s.facility, "city": s.city or "unknown", "country": s.country, "verified": True}
+                  for s in record.sites],
+        "criteria": criteria,
+        "source": record.source,
+    }
+    protocol = next((i.id for i in record.ids if i.register == "sponsor"), None)
+    if protocol:
+        document["protocol"] = protocol
+    if record.sponsor:
+        document["sponsor"] = record.sponsor
+    if record.conditions:
+        document["conditions_text"] = list(record.conditions)
+    if record.mesh_terms:
+        document["mesh_terms"] = list(record.mesh_terms)
+    concepts = _concepts(record.conditions + record.mesh_terms)
+    if concepts:
+        document["conditions"] = concepts
+    interventions = [_intervention(i.name, i.other_names) for i in record.interventions]
+    if interventions:
+        document["interventions"] = interventions
+    population = _population(record)
+    if population:
+        document["population"] = population
+    dates = {k: v for k, v in (("last_verified", record.last_verified), ("last_update", record.last_update),
+                               ("completion", record.completion)) if v}
+    if dates:
+        if record.completion and record.completion_actual is not None:
+            dates["completion_actual"] = record.completion_actual
+        document["record"] = dates
+    return document, coverage
+
+
+def import_trial(record: RegisterRecord) -> tuple[Trial, Coverage]:
+    """Build and check the trial; a document the catalogue refuses is a TrialFileError naming the record."""
+    document, coverage = build_document(record)
+    try:
+        return parse_trial(document, record.source), coverage
+    except TrialFileError:
+        raise
+    except (KeyError, TypeError, ValueError) as error:
+        raise TrialFileError(record.source, record.trial_id, f"cannot build the trial: {error}") from None
+
+
+def _register_ids(record: RegisterRecord) -> list[dict[str, str]]:
+    seen: dict[str, dict[str, str]] = {}
+    for item in record.ids:
+        if item.register in _SCHEMA_REGISTERS and item.id not in seen:
+            seen[item.id] = {"register": item.register, "id": item.id}
+    if record.trial_id not in seen:
+        register = "ClinicalTrials.gov" if record.trial_id.startswith("NCT") else "CTIS"
+        seen = {record.trial_id: {"register": register, "id": record.trial_id}, **seen}
+    return list(seen.values())
+
+
+def _summary(record: RegisterRecord) -> str:
+    """The register's own summary, marked as such (not the team's words); the title when there is none."""
+    text = " ".join((record.summary or "").split())
+    if len(text) > 600:
+        text = text[:600].rsplit(" ", 1)[0] + " …"
+    if len(text) < 20:
+        text = f"Register record {record.trial_id}: {record.brief_title or record.title}"
+    return f"From the register record: {text}"
+
+
+def _concepts(words: list[str]) -> list[str]:
+    """Diagnosis concepts only where a condition's words are exactly a name the vocabulary has for one."""
+    voc = vocabulary()
+    names = {n.lower(): c.id for c in voc.concepts.values() for n in (c.label, *c.synonyms)}
+    names.update({n: c.id for c in voc.concepts.values() for n in c.synonyms_cs})
+    found = [names.get(w.strip().lower()) or names.get(w.strip()) for w in words]
+    return list(dict.fromkeys(c for c in found if c))
+
+
+def _intervention(name: str, other_names: list[str]) -> dict[str, Any]:
+    voc = vocabulary()
+    names = {n.lower(): d.id for d in voc.drugs.values() for n in (d.label, *d.synonyms, *d.brands)}
+    drug = next((names[n.strip().lower()] for n in (name, *other_names) if n.strip().lower() in names), None)
+    return {"name": name[:200], "drug": drug}
+
+
+def _population(record: RegisterRecord) -> dict[str, str]:
+    population: dict[str, str] = {}
+    for key, value in (("min_age", record.min_age), ("max_age", record.max_age)):
+        match = _AGE.match((value or "").strip())
+        if match and not (match.group(2).lower() == "year" and int(match.group(1)) > 120):  # "130 years": no limit
+            population[key] = f"{int(match.group(1))} {match.group(2).lower()}s"
+    if record.sex in ("female", "male"):
+        population["sex"] = record.sex
+    return population
+
+
+def _criteria(text: str) -> tuple[dict[str, list[dict[str, Any]]], Coverage]:
+    coverage = Coverage()
+    out: dict[str, list[dict[str, Any]]] = {"inclusion": [], "exclusion": []}
+    ids: dict[int, str] = {}
+    for index, line in enumerate(split_criteria(text)):
+        kind = line.kind if line.kind in ("inclusion", "exclusion") else "inclusion"
+        parsed = parse_line(line.text, line.kind)
+        sub_item = line.parent is not None and line.parent in ids
+        coverage.add(parsed, sub_item)
+        cid = f"{kind[:2]}{len(out[kind]) + 1}"
+        ids[index] = cid
+        criterion: dict[str, Any] = {"id": cid, "text": line.text if len(line.text) >= 3 else f"({line.text})",
+                                     "label": _label(line.text, line.kind)}
+        if line.heading:
+            criterion["note"] = f"listed under the record's sub-heading \"{line.heading}\""
+        if sub_item:
+            criterion["parent"] = ids[line.parent]
+        if parsed.rule is None:
+            criterion["manual"] = parsed.manual or "not read by the parser"
+        else:
+            criterion["rule"] = parsed.rule
+            criterion["origin"] = "parsed"
+            if sub_item:
+                criterion["partial"] = "necessary" if kind == "exclusion" else "sufficient"
+                criterion["also_check"] = (f"how this sub-item combines with the others under {ids[line.parent]}"
+                                           + (f"; {parsed.also_check}" if parsed.also_check else ""))
+            elif parsed.partial:
+                criterion["partial"] = parsed.partial
+                criterion["also_check"] = parsed.also_check
+        out[kind].append(criterion)
+    if not out["inclusion"] and not out["exclusion"]:
+        out["inclusion"].append({"id": "in1", "label": "eligibility criteria not in the record",
+                                 "text": "The register record states no eligibility criteria.",
+                                 "manual": "the study team says who can take part"})
+        coverage.lines += 1
+        coverage.manual += 1
+        coverage.reasons["the record states no eligibility criteria"] += 1
+    return out, coverage
+
+
+def _label(text: str, kind: str) -> str:
+    label = text if len(text) <= LABEL_CHARS else text[:LABEL_CHARS].rsplit(" ", 1)[0] + " …"
+    return label if kind in ("inclusion", "exclusion") else f"{label} (kind not stated in the record)"
