@@ -66,6 +66,13 @@ _AGE_OP_BEFORE = re.compile(r"(" + _OP + r")\s*(\d{1,3})\s*" + _AGE_UNIT + _NOT_
                             re.I)
 _AGE_OP_AFTER = re.compile(r"(\d{1,3})\s*" + _AGE_UNIT + r"\s*(?:of age|old)?\s*(?:or|and)\s*"
                            r"(older|above|over|more|greater|younger|under|less|below)\b", re.I)
+# The legacy PDQ layout: "Age: 18 and over", "Age: 3 to 21", "18 and under" (years when no unit is written).
+_AGE_BARE = re.compile(r"^(?:age\s*[:：-]?\s*)?(\d{1,3})\s*(?:(and|or)\s*(over|older|above|under|younger|below)|"
+                       r"(?:to|-|–)\s*(\d{1,3}))\s*(years?|yrs?|months?)?\W*$", re.I)
+# An inclusion that asks the person not to be pregnant or breastfeeding: "Not pregnant or nursing".
+_NOT_PREGNANT_LINE = re.compile(r"^(?:must\s+)?(?:be\s+)?(?:not|no)\s+(?:be\s+)?pregnan(?:t|cy)"
+                                r"(?:\s*(?:or|,|and|/)\s*(?:nursing|lactating|breast[- ]?feeding))?\W*$", re.I)
+_NOT_SPECIFIED = re.compile(r"^(?:[\w /-]{1,40}[:：]\s*)?not specified\W*$", re.I)
 _PREGNANT = re.compile(r"\bpregnan(?:t|cy)\b", re.I)
 _BREASTFEEDING = re.compile(r"\b(?:breast[- ]?feeding|lactating|lactation|nursing(?= (?:mothers?|women|females|"
                             r"patients|subjects))|(?<=or )nursing)\b", re.I)
@@ -138,6 +145,11 @@ def parse_line(text: str, kind: str) -> ParsedLine:
         return _manual(text, kind, "the record does not say whether this line includes or excludes")
     if not text:
         return _manual(text, kind, "empty line")
+    if _NOT_SPECIFIED.match(text):
+        return _manual(text, kind, "the record states no requirement here")
+    whole = _whole_line(text, kind)
+    if whole is not None:
+        return whole
     doc = pipeline()(text)
     atoms, problem = _atoms(text, doc, kind)
     if problem:
@@ -170,6 +182,31 @@ def parse_line(text: str, kind: str) -> ParsedLine:
         return ParsedLine(text, kind, rule, None, f"the rest of the line as written ({rest[:120]})", partial, kinds,
                           stated)
     return ParsedLine(text, kind, rule, None, None, None, kinds, stated)
+
+
+def _whole_line(text: str, kind: str) -> ParsedLine | None:
+    """Short whole-line forms of the legacy layout, read exactly or not at all."""
+    m = _AGE_BARE.match(text)
+    if m and kind == "inclusion":
+        unit = _unit(m.group(5) or "year")
+        low = int(m.group(1))
+        if m.group(4):
+            high = int(m.group(4))
+            if low >= high:
+                return None
+            atoms = [_age_bound(">=", low, unit, 0, 0), _age_bound("<=", high, unit, 0, 0)]
+        else:
+            up = m.group(3).lower() in ("over", "older", "above")
+            atoms = [_age_bound(">=" if up else "<=", low, unit, 0, 0)]
+        rule = atoms[0].rule if len(atoms) == 1 else {"all": [a.rule for a in atoms]}
+        return ParsedLine(text, kind, rule, None, atoms=("age",), stated=tuple(a.stated for a in atoms if a.stated))
+    if _NOT_PREGNANT_LINE.match(text) and kind == "inclusion":
+        parts = [{"fact": "pregnant", "is": False}]
+        if re.search(r"nursing|lactating|breast", text, re.I):
+            parts.append({"fact": "breastfeeding", "is": False})
+        rule = parts[0] if len(parts) == 1 else {"all": parts}
+        return ParsedLine(text, kind, rule, None, atoms=("pregnancy",))
+    return None
 
 
 def _outside(text: str, spans: list[tuple[int, int]]) -> str:

@@ -6,7 +6,9 @@ the rules below are the ones found in ClinicalTrials.gov (old plain text and the
 annotated corpora in ../shared, tried in this order on each line:
 
 - Markdown escapes (``\\<``, ``\\*``, ``1\\.``) are undone; other characters ("≥", "µ") are kept as written.
-- A section heading names inclusion, exclusion or eligibility within its first six words and ends with ':'
+- A section heading names inclusion, exclusion or eligibility (or, in the legacy PDQ layout, "DISEASE
+  CHARACTERISTICS", "PATIENT CHARACTERISTICS" or "PRIOR CONCURRENT THERAPY", whose lines are requirements)
+  within its first six words and ends with ':'
   ("Inclusion Criteria:", "Eligibility criteria:", "Inclusion criteria for mothers will be:") or, without a colon,
   with that phrase ("INCLUSION CRITERIA", "Key exclusion criteria", "Inclusion criteria -"), or is "... criteria for
   <group>". "No exclusion criteria" is not one: a negation or verb before the phrase makes it a criterion. Words
@@ -85,7 +87,9 @@ _DECORATED = re.compile(r"^(?:#{1,6}\s|([-=*_~]{2,}).*[-=*_~]{2,}$)")  # "## Hea
 _CONNECTOR = re.compile(r"^\W*(?:and|or|and\s*/\s*or|either|plus)\W*$", re.IGNORECASE)
 _SECTION_PHRASE = re.compile(
     r"\b(?:(?P<excl>exclu[st]ions?)"
-    r"|(?P<incl>inclu[st]ions?|eligibility|(?:eligible|entry|enrol+ment|selection|participation)\s+criteri\w*))"
+    r"|(?P<incl>inclu[st]ions?|eligibility|(?:eligible|entry|enrol+ment|selection|participation)\s+criteri\w*"
+    # The legacy PDQ layout lists requirements under these headings: every line is one the person must meet.
+    r"|(?:disease|patient)\s+characteristics|prior\s*/?\s*concurrent\s+therapy))"
     r"(?:\s+(?:criteri\w*|conditions?|requirements?))?\b",
     re.IGNORECASE,
 )

@@ -135,3 +135,14 @@ def test_no_bound_is_read_in_the_wrong_direction_on_the_annotated_corpus():
     report = lct_report()
     assert report["contradictions"] == 0, report["contradiction_examples"]
     assert report["thresholds_read"] > 500
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Age: 18 and over", {"fact": "age", "op": ">=", "value": 18, "unit": "year"}),
+    ("Age: 3 to 21", {"all": [{"fact": "age", "op": ">=", "value": 3, "unit": "year"},
+                              {"fact": "age", "op": "<", "value": 22, "unit": "year"}]}),
+    ("Not pregnant or nursing", {"all": [{"fact": "pregnant", "is": False}, {"fact": "breastfeeding", "is": False}]}),
+])
+def test_the_legacy_layouts_short_lines(text, expected):
+    assert rule(text) == expected
+    assert "no requirement" in parse_line("Performance status: Not specified", "inclusion").manual

@@ -491,3 +491,10 @@ def test_lct_sections_agree_with_the_gold_and_speed():
     assert len(gold) == 1006
     assert agreement >= AGREEMENT_FLOOR and coverage >= FOUND_FLOOR
     assert speed > 1000
+
+
+def test_legacy_pdq_sections_are_requirements_with_their_heading():
+    text = "DISEASE CHARACTERISTICS:\n\nBiopsy-proven sarcoma.\n\nPATIENT CHARACTERISTICS:\n\nAge: 18 and over.\n"
+    lines = split_criteria(text)
+    assert [(line.kind, line.heading) for line in lines] == [("inclusion", "DISEASE CHARACTERISTICS"),
+                                                            ("inclusion", "PATIENT CHARACTERISTICS")]
