@@ -57,6 +57,38 @@ def main() -> None:
     command = [str(ROOT / ".venv/actions/bin/trialbot"), "match", "--json", TEXT]
     walls = timed(lambda: subprocess.run(command, check=True, capture_output=True), 5)
     print(f"`trialbot match` start to answer: {describe(walls)}")
+    registers()
+
+
+def registers() -> None:
+    """The criteria parser's speed on the annotated corpus, and the time to import the bulk zip."""
+    shared = ROOT.parent / "shared"
+    lines_file = shared / "criteria_gold" / "derived" / "lct_lines.jsonl"
+    if not lines_file.exists():
+        print("criteria parser and bulk import: ../shared is absent, not measured")
+        return
+    import json
+    import tempfile
+
+    from bot.catalog import store
+    from bot.registry.criteria_parser import parse_line
+    from bot.registry.run_import import run
+
+    lines = [json.loads(x)["text"] for x in lines_file.open(encoding="utf-8")]
+    start = time.perf_counter()
+    for text in lines:
+        parse_line(text, "inclusion")
+    seconds = time.perf_counter() - start
+    print(f"criteria parser: {len(lines) / seconds:.0f} criterion lines/s over {len(lines)} lines")
+    with tempfile.TemporaryDirectory() as folder:
+        engine = store.engine_for(f"sqlite:///{folder}/bench.db")
+        start = time.perf_counter()
+        report = run("ctgov", [str(shared / "registry" / "ctgov_bulk" / "ctg-studies.json.zip")], engine,
+                     progress=False)
+        seconds = time.perf_counter() - start
+    print(f"import the bulk zip (sqlite): {seconds:.0f} s for {sum(report.actions.values())} records "
+          f"({dict(report.actions)}); criterion lines covered by a rule, wholly or partly: "
+          f"{report.coverage.to_dict()['covered_share']}")
 
 
 if __name__ == "__main__":

@@ -65,10 +65,19 @@ _AGE_RANGE = re.compile(r"(?:between\s+|from\s+)?(\d{1,3})\s*(?:years?\s*)?(?:-|
 _AGE_OP_BEFORE = re.compile(r"(" + _OP + r")\s*(\d{1,3})\s*" + _AGE_UNIT + _NOT_AGE + r"(?:\s*(?:of age|old))?",
                             re.I)
 _AGE_OP_AFTER = re.compile(r"(\d{1,3})\s*" + _AGE_UNIT + r"\s*(?:of age|old)?\s*(?:or|and)\s*"
-                           r"(older|above|over|more|greater|younger|under|less|below)\b", re.I)
+                           r"(older|above|over|younger|under)\b(?!\s*than)", re.I)
+# "aged 18-65", "age 12 to 74": a range right after the word age is in years when no unit follows.
+_AGE_RANGE_BARE = re.compile(r"\bage[ds]?\s*[:：]?\s*(?:between|from)?\s*(\d{1,3})\s*(?:-|–|to|and)\s*(\d{1,3})\b"
+                             r"(?!\s*(?:%|kg|mg|cm|g\b|mm|months?|weeks?|days?|years?|yrs?|\.\d))", re.I)
 # The legacy PDQ layout: "Age: 18 and over", "Age: 3 to 21", "18 and under" (years when no unit is written).
-_AGE_BARE = re.compile(r"^(?:age\s*[:：-]?\s*)?(\d{1,3})\s*(?:(and|or)\s*(over|older|above|under|younger|below)|"
+_AGE_BARE = re.compile(r"^age\s*[:：-]?\s*(\d{1,3})\s*(?:(and|or)\s*(over|older|above|under|younger|below)|"
                        r"(?:to|-|–)\s*(\d{1,3}))\s*(years?|yrs?|months?)?\W*$", re.I)
+# An age bound belongs to the person only next to an age word or a person: "aged 18 to 65", "children > 5 years",
+# "18 years of age or older"; not "wound more than 6 months old" or "life expectancy of at least 2 weeks".
+_AGE_BEFORE = re.compile(r"(?:\bage[ds]?\b|\b(?:patients?|subjects?|participants?|children|child|adults?|men|women|"
+                         r"males?|females?|boys?|girls?|infants?|adolescents?|volunteers?|persons?|people|individuals?)\b)"
+                         r"[^.;:\d]{0,20}$", re.I)
+_AGE_AFTER = re.compile(r"^\s*(?:of age|years?[- ]old|yrs?[- ]old|y/o|of age or)", re.I)
 # An inclusion that asks the person not to be pregnant or breastfeeding: "Not pregnant or nursing".
 _NOT_PREGNANT_LINE = re.compile(r"^(?:must\s+)?(?:be\s+)?(?:not|no)\s+(?:be\s+)?pregnan(?:t|cy)"
                                 r"(?:\s*(?:or|,|and|/)\s*(?:nursing|lactating|breast[- ]?feeding))?\W*$", re.I)
@@ -262,6 +271,8 @@ def _age_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]
         return [], None
     atoms: list[_Atom] = []
     for m in _AGE_RANGE.finditer(text):
+        if not _about_the_person(text, m):
+            continue
         unit = _unit(m.group(3))
         low, high = int(m.group(1)), int(m.group(2))
         if low >= high:
@@ -271,16 +282,29 @@ def _age_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]
         atoms.append(_Atom("age", {"fact": "age", "op": "<", "value": high + 1, "unit": unit}, m.end() - 1, m.end(),
                            ("age", "<=", high, unit)))
     for m in _AGE_OP_BEFORE.finditer(text):
-        if any(a.start <= m.start() < a.end for a in atoms):
+        if any(a.start <= m.start() < a.end for a in atoms) or not _about_the_person(text, m):
             continue
         atoms.append(_age_bound(_OPS[m.group(1).lower()], int(m.group(2)), _unit(m.group(3)), m.start(), m.end()))
+    for m in _AGE_RANGE_BARE.finditer(text):
+        low, high = int(m.group(1)), int(m.group(2))
+        if any(a.start <= m.start() < a.end for a in atoms) or low >= high:
+            continue
+        atoms += [_age_bound(">=", low, "year", m.start(), m.end()), _age_bound("<=", high, "year", m.end() - 1,
+                                                                                  m.end())]
     for m in _AGE_OP_AFTER.finditer(text):
-        if any(a.start <= m.start() < a.end for a in atoms):
+        if any(a.start <= m.start() < a.end for a in atoms) or not _about_the_person(text, m):
             continue
         word = m.group(3).lower()
         op = ">=" if word in ("older", "above", "over", "more", "greater") else "<="
         atoms.append(_age_bound(op, int(m.group(1)), _unit(m.group(2)), m.start(), m.end()))
     return atoms, None
+
+
+def _about_the_person(text: str, match: re.Match[str]) -> bool:
+    """An age word or a person just before the bound, or "of age" / "years old" right after it."""
+    return bool(_AGE_BEFORE.search(text[max(0, match.start() - 40):match.start()])
+                or _AGE_AFTER.match(text[match.end():])
+                or re.search(r"of age|years?[- ]old|yrs? old", match.group(0), re.I))
 
 
 def _age_bound(op: str, value: int, unit: str, start: int, end: int) -> _Atom:

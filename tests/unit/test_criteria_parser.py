@@ -146,3 +146,14 @@ def test_no_bound_is_read_in_the_wrong_direction_on_the_annotated_corpus():
 def test_the_legacy_layouts_short_lines(text, expected):
     assert rule(text) == expected
     assert "no requirement" in parse_line("Performance status: Not specified", "inclusion").manual
+
+
+@pytest.mark.parametrize("text", [
+    "0-2",  # a performance status under a heading, not an age
+    "Wound must be more than 6 months old.",
+    "Life expectancy of at least 2 weeks by clinical assessment",
+    "Amenorrhea more than 1 year and less than age 50",
+    "Disease for 2 years or longer",
+])
+def test_spans_of_time_that_are_not_the_persons_age_are_not_read_as_age(text):
+    assert "age" not in json.dumps(rule(text))
