@@ -43,7 +43,7 @@ def lint_trial(trial: Trial, today: date | None = None) -> list[Finding]:
     findings += _partial_findings(trial)
     findings += _word_findings(trial)
     findings += _age_findings(trial)
-    findings += _population_findings(trial)
+    findings += population_findings(trial)
     findings += _status_findings(trial, today)
     return findings
 
@@ -188,7 +188,7 @@ def _age_findings(trial: Trial) -> list[Finding]:
     return out
 
 
-def _population_findings(trial: Trial) -> list[Finding]:
+def population_findings(trial: Trial) -> list[Finding]:
     """Register age fields that would refuse someone the criteria lines admit."""
     population = trial.data.get("population") or {}
     if "min_age" not in population and "max_age" not in population:

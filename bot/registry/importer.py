@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.catalog.lint import population_findings
 from bot.catalog.trial import Trial, TrialFileError, parse_trial
 from bot.registry.criteria_parser import ParsedLine, parse_line
 from bot.registry.criteria_text import split_criteria
@@ -117,10 +118,26 @@ def build_document(record: RegisterRecord) -> tuple[dict[str, Any], Coverage]:
 
 
 def import_trial(record: RegisterRecord) -> tuple[Trial, Coverage]:
-    """Build and check the trial; a document the catalogue refuses is a TrialFileError naming the record."""
+    """Build and check the trial; a document the catalogue refuses is a TrialFileError naming the record.
+
+    A register age field that would refuse someone the record's own criteria lines admit is not applied: the
+    line is the fuller statement, and the field is kept in a note for the study team.
+    """
     document, coverage = build_document(record)
     try:
-        return parse_trial(document, record.source), coverage
+        trial = parse_trial(document, record.source)
+        clashes = {f.where.split(".")[1] for f in population_findings(trial) if f.level == "error"}
+        if clashes:
+            population = document["population"]
+            dropped = {k: population.pop(k) for k in sorted(clashes) if k in population}
+            if not population:
+                document.pop("population")
+            first = (document["criteria"]["inclusion"] or document["criteria"]["exclusion"])[0]
+            said = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in dropped.items())
+            first["note"] = (first.get("note", "") + "; " if first.get("note") else "") + (
+                f"the record's age field ({said}) contradicts its own criteria lines and is not applied")
+            trial = parse_trial(document, record.source)
+        return trial, coverage
     except TrialFileError:
         raise
     except (KeyError, TypeError, ValueError) as error:

@@ -117,3 +117,14 @@ def test_a_record_without_criteria_is_never_a_trial_with_nothing_to_check(v2):
     record.eligibility_text = None
     document, _ = build_document(record)
     assert document["criteria"]["inclusion"][0]["manual"]
+
+
+def test_a_register_age_field_that_contradicts_the_records_own_lines_is_not_applied(v2):
+    from bot.registry.importer import import_trial
+
+    record = next(r for r in read_ctgov([str(v2 / "NCT05594173.json")]) if hasattr(r, "trial_id"))
+    record.min_age = "40 years"
+    record.eligibility_text = "Inclusion Criteria:\n\n* Adults aged 18 to 65 years\n"
+    trial, _ = import_trial(record)
+    assert "min_age" not in (trial.data.get("population") or {})
+    assert "contradicts its own criteria lines" in trial.data["criteria"]["inclusion"][0]["note"]
