@@ -52,7 +52,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from bot.registry.ctgov import ROOT, Invalid, Node, documents, iso_date, untruncated
+from bot.registry.files import ROOT, Invalid, Node, documents, iso_date, untruncated
 from bot.registry.record import (
     CountryRecruitment,
     Intervention,
