@@ -81,6 +81,9 @@ _AGE_AFTER = re.compile(r"^\s*(?:of age|years?[- ]old|yrs?[- ]old|y/o|of age or)
 # An inclusion that asks the person not to be pregnant or breastfeeding: "Not pregnant or nursing".
 _NOT_PREGNANT_LINE = re.compile(r"^(?:must\s+)?(?:be\s+)?(?:not|no)\s+(?:be\s+)?pregnan(?:t|cy)"
                                 r"(?:\s*(?:or|,|and|/)\s*(?:nursing|lactating|breast[- ]?feeding))?\W*$", re.I)
+# An inclusion that is a negated requirement, with nothing else negated or excepted in it: "No prior JAK inhibitor".
+_NEGATED_REQUIREMENT = re.compile(r"^(?:no|without|absence of|free of|never)\s+(?!.*\b(?:no|not|without|except|unless|"
+                                  r"other than|excluding|but|however|n't)\b)(.+)$", re.I)
 _NOT_SPECIFIED = re.compile(r"^(?:[\w /-]{1,40}[:：]\s*)?not specified\W*$", re.I)
 _PREGNANT = re.compile(r"\bpregnan(?:t|cy)\b", re.I)
 _BREASTFEEDING = re.compile(r"\b(?:breast[- ]?feeding|lactating|lactation|nursing(?= (?:mothers?|women|females|"
@@ -102,7 +105,7 @@ _EVER = re.compile(r"\b(prior|previous(?:ly)?|history of|ever|past|previously tr
 _FILLER = set("""a an the of with or and to in on for by at as be is are was were has have had having who which
 that this these those any all its their his her patient patients subject subjects participant participants person
 persons people individual individuals must should will can may known documented diagnosis diagnosed confirmed
-history prior previous current currently active evidence presence present male female males females men women man
+history prior previous evidence presence present male female males females men women man
 woman both either age aged old years year months month weeks week days day than more less count level levels
 value values serum plasma blood total absolute treatment treated therapy with use used using received receiving
 including include includes included following criteria criterion e g i eg ie etc enrolment enrollment
@@ -159,6 +162,9 @@ def parse_line(text: str, kind: str) -> ParsedLine:
     whole = _whole_line(text, kind)
     if whole is not None:
         return whole
+    negated = _NEGATED_REQUIREMENT.match(text) if kind == "inclusion" else None
+    if negated:
+        return _not(text, negated.group(1))
     doc = pipeline()(text)
     atoms, problem = _atoms(text, doc, kind)
     if problem:
@@ -191,6 +197,16 @@ def parse_line(text: str, kind: str) -> ParsedLine:
         return ParsedLine(text, kind, rule, None, f"the rest of the line as written ({rest[:120]})", partial, kinds,
                           stated)
     return ParsedLine(text, kind, rule, None, None, None, kinds, stated)
+
+
+def _not(text: str, rest: str) -> ParsedLine:
+    """An inclusion "No X" is the exclusion "X" turned round; a partial part turns round with it."""
+    inner = parse_line(rest, "exclusion")
+    if inner.rule is None:
+        return _manual(text, "inclusion", inner.manual or "not read")
+    flipped = {"necessary": "sufficient", "sufficient": "necessary"}.get(inner.partial or "")
+    return ParsedLine(text, "inclusion", {"not": inner.rule}, None, inner.also_check, flipped, inner.atoms,
+                      inner.stated)
 
 
 def _whole_line(text: str, kind: str) -> ParsedLine | None:
@@ -413,10 +429,12 @@ def _medication_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str 
         span = (min(window.start(), names[0].start_char), max(window.end(), names[-1].end_char))
     elif _CURRENT.search(text):
         spec["current"] = True
-        span = (names[0].start_char, names[-1].end_char)
+        when = _CURRENT.search(text)
+        span = (min(when.start(), names[0].start_char), max(when.end(), names[-1].end_char))
     elif _EVER.search(text):
         spec["ever"] = True
-        span = (names[0].start_char, names[-1].end_char)
+        when = _EVER.search(text)
+        span = (min(when.start(), names[0].start_char), max(when.end(), names[-1].end_char))
     else:
         return [], "a medicine is named without a time frame (now, ever, or within a period)"
     return [_Atom("medication", spec, *span)], None

@@ -53,7 +53,7 @@ def test_labs_joined_by_and_in_an_inclusion_are_all_required():
     ("Platelets < 100", "no unit"),  # a number without the unit the fact needs
     ("Bilirubin ≤ 1.5 × ULN", "normal range"),
     ("Adequate bone marrow function", "no statement"),
-    ("No history of malignancy", "negation"),
+    ("Patients with no history of malignancy", "negation"),
     ("Patients not receiving hydroxyurea", "negation"),
     ("Hydroxyurea", "time frame"),
     ("Gestational age 35 to 39 weeks", "no statement"),
@@ -157,3 +157,11 @@ def test_the_legacy_layouts_short_lines(text, expected):
 ])
 def test_spans_of_time_that_are_not_the_persons_age_are_not_read_as_age(text):
     assert "age" not in json.dumps(rule(text))
+
+
+def test_a_negated_requirement_is_the_exclusion_turned_round():
+    assert rule("No history of HIV") == {"not": {"fact": "diagnoses", "within": ["hiv"]}}
+    assert rule("No prior treatment with a JAK inhibitor") == {
+        "not": {"medication": {"classes": ["jak_inhibitor"]}, "ever": True}}
+    assert rule("No prior malignancy except basal cell carcinoma") is None  # an exception it cannot scope
+    assert check_line("No history of HIV", "inclusion", "45 year old with HIV")["result"] == "not_met"
