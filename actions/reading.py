@@ -51,7 +51,7 @@ TERMS = {"age": "age", "weight": "weight", "platelets": "platelets", "neutrophil
          "haemoglobin": "haemoglobin", "haematocrit": "haematocrit", "wbc": "wbc", "ferritin": "ferritin",
          "alt": "ALT", "bilirubin": "bilirubin", "pt": "PT", "inr": "INR", "phoenix": "Phoenix",
          "vas_pruritus": "itching", "vas_fever": "fever", "vas_night_sweats": "night sweats",
-         "vas_fatigue": "fatigue"}
+         "vas_fatigue": "fatigue", "ecog": "ECOG", "karnofsky": "Karnofsky", "bmi": "BMI"}
 @dataclass
 class Reading:
     """What a message added: the facts (as a profile), problems, and whether it skipped the asked fact."""

@@ -32,17 +32,22 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def load_trials(directory: Path = TRIALS_DIR) -> list[Trial]:
-    """Trials from the database when it holds any, else straight from the trial files."""
-    engine = store.engine_for()
-    trials: list[Trial] = []
+    """The curated trial files, and the imported trials the database holds beside them.
+
+    The files are the reviewed source of truth, so they are read even when the database has not been loaded
+    since they changed; an imported trial with the id of a curated file is left out.
+    """
+    curated = read_directory(directory)
     url = store.database_url()
+    stored: list[Trial] = []
     if not url.startswith("sqlite:///") or Path(url.removeprefix("sqlite:///")).exists():
         try:
-            trials = store.read_all(engine)
+            stored = store.read_all(store.engine_for())
         except store.CatalogUnavailable:
             if not url.startswith("sqlite"):
                 raise
-    return trials or read_directory(directory)
+    ids = {t.id for t in curated}
+    return curated + [t for t in stored if t.id not in ids and t.data.get("origin") == "imported"]
 
 
 def _profile_file(path: Path) -> dict[str, Any]:

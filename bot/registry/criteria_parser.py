@@ -47,6 +47,10 @@ _NUM = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?)"
 _COMPARISON = re.compile(
     r"^\s*(?:\([^)]{1,15}\)\s*)?(?:count|level|levels|value|concentration|of|is|:|must be|should be|\s)*\s*"
     r"(" + _OP + r")\s*(?:to\s+)?" + _NUM + r"\s*", re.I)
+# A score's range: "ECOG performance status 0-2", "Karnofsky of 70 to 100".
+_SCORE_RANGE = re.compile(r"^\s*(?:\([^)]{1,15}\)\s*)?(?:score|status|of|is|:|must be|\s)*\s*(\d{1,3})\s*(?:-|–|to)\s*"
+                          r"(\d{1,3})\b\s*%?", re.I)
+_SCORE_UNIT = re.compile(r"^\s*(?:%|kg\s*/\s*m\s*(?:2|²|\^2))", re.I)
 _UNIT_TEXT = re.compile(r"^([×x*]\s*10\s*(?:\^|\*|e)\s*\d+\s*/\s*[lL]|[A-Za-zµμ/%^*0-9³]+(?:\s*/\s*[A-Za-zµμ0-9³]+)?)")
 # Ages: "aged 18 years or older", "≥ 18 years", "between 18 and 65 years", "18-75 years", "under 18".
 _AGE_UNIT = r"(years?|yrs?|months?|weeks?|days?)\b"
@@ -347,10 +351,24 @@ def _lab_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]
     for ent in doc.ents:
         if ent.label_ != "LAB" or ent.ent_id_ not in FACTS:
             continue
+        fact = FACTS[ent.ent_id_]
         m = _COMPARISON.match(text[ent.end_char:])
+        if not m and fact.type == "score":
+            band = _SCORE_RANGE.match(text[ent.end_char:])
+            if band and int(band.group(1)) < int(band.group(2)):
+                low, high = int(band.group(1)), int(band.group(2))
+                rule = {"all": [{"fact": fact.key, "op": ">=", "value": low},
+                                {"fact": fact.key, "op": "<=", "value": high}]}
+                try:
+                    fact.canonical(low)
+                    fact.canonical(high)
+                except ValueRefused:
+                    return [], f"{fact.label} {low}-{high} is outside the scale"
+                atoms.append(_Atom("score", rule, ent.start_char, ent.end_char + band.end(),
+                                   (fact.key, ">=", low, None)))
+            continue
         if not m:
             continue
-        fact = FACTS[ent.ent_id_]
         end = ent.end_char + m.end()
         value = parse_number(m.group(2))
         rule: dict[str, Any] = {"fact": fact.key, "op": _OPS[m.group(1).lower()], "value": value}
@@ -367,7 +385,15 @@ def _lab_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]
                 return [], f"{fact.label}: {value:g} {unit} is not a value or unit of {fact.label}"
             rule["unit"] = unit
             end += unit_match.end() if unit_match else 0
-        atoms.append(_Atom("lab", rule, ent.start_char, end, (fact.key, rule["op"], value, rule.get("unit"))))
+        else:
+            unit_after = _SCORE_UNIT.match(text[end:])
+            end += unit_after.end() if unit_after else 0
+            try:
+                fact.canonical(value)
+            except ValueRefused:
+                return [], f"{fact.label} {value:g} is outside the scale"
+        atoms.append(_Atom("lab" if fact.type == "quantity" else "score", rule, ent.start_char, end,
+                           (fact.key, rule["op"], value, rule.get("unit"))))
     return atoms, None
 
 

@@ -14,8 +14,9 @@ from bot.registry.importer import build_document
 from bot.registry.run_import import run
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def engine(tmp_path, monkeypatch):
+    """Every test here writes to its own database, never to the repository's catalog.db."""
     url = f"sqlite:///{tmp_path / 'catalog.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     return store.engine_for(url)
