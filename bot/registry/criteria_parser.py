@@ -88,6 +88,11 @@ _NOT_PREGNANT_LINE = re.compile(r"^(?:must\s+)?(?:be\s+)?(?:not|no)\s+(?:be\s+)?
 # An inclusion that is a negated requirement, with nothing else negated or excepted in it: "No prior JAK inhibitor".
 _NEGATED_REQUIREMENT = re.compile(r"^(?:no|without|absence of|free of|never)\s+(?!.*\b(?:no|not|without|except|unless|"
                                   r"other than|excluding|but|however|n't)\b)(.+)$", re.I)
+# Words before a disease name that make the line about something else than having it.
+_NOT_HAVING = re.compile(r"(?:\banti-?\s*$|\b(?:test(?:ing|ed|s)?|screen(?:ing|ed)?|serolog\w*|vaccin\w*|immuni[sz]\w*)"
+                         r"\b[^.;]*$)", re.I)
+_OTHER_TRIAL = re.compile(r"\b(?:clinical trial|clinical study|investigational|study drug|study medication|"
+                          r"sponsored|enrolled in)\b", re.I)
 _NOT_SPECIFIED = re.compile(r"^(?:[\w /-]{1,40}[:：]\s*)?not specified\W*$", re.I)
 _PREGNANT = re.compile(r"\bpregnan(?:t|cy)\b", re.I)
 _BREASTFEEDING = re.compile(r"\b(?:breast[- ]?feeding|lactating|lactation|nursing(?= (?:mothers?|women|females|"
@@ -421,6 +426,10 @@ def _diagnosis_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str |
         return [], "a diagnosis under a negation the parser cannot scope"
     atoms = []
     for ent in hits:
+        before = text[:ent.start_char]
+        if (_NOT_HAVING.search(before) and not re.search(r"\bpositive\b[^.;]*$", before, re.I)) or re.match(
+                r"\s*(?:vaccin|test|screen|serolog|status unknown)", text[ent.end_char:], re.I):
+            continue  # "anti-cancer treatment", "testing for HIV", "hepatitis B vaccine": not having the disease
         rule: dict[str, Any] = {"fact": "diagnoses", "within": [ent.ent_id_]}
         if voc.concept_within(ent.ent_id_, "malignancy") and ent.ent_id_ in ("malignancy", "haematological_malignancy"):
             rule["borderline"] = ["myeloid_neoplasm"]
@@ -433,6 +442,8 @@ def _medication_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str 
     names = [e for e in doc.ents if e.label_ in ("DRUG", "CLASS")]
     if not names:
         return [], None
+    if _OTHER_TRIAL.search(text):
+        return [], "a medicine given in another trial: whether that trial counts is for the study team"
     if any(e._.negated for e in names):
         return [], "a medicine under a negation the parser cannot scope"
     voc = vocabulary()

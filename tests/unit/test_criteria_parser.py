@@ -165,3 +165,14 @@ def test_a_negated_requirement_is_the_exclusion_turned_round():
         "not": {"medication": {"classes": ["jak_inhibitor"]}, "ever": True}}
     assert rule("No prior malignancy except basal cell carcinoma") is None  # an exception it cannot scope
     assert check_line("No history of HIV", "inclusion", "45 year old with HIV")["result"] == "not_met"
+
+
+@pytest.mark.parametrize("text", [
+    "Willing to undergo serological testing to HIV, HBV and HCV",
+    "Willing to receive three doses of a Hepatitis B vaccine",
+    "No concomitant anti-cancer treatment is allowed",
+    "Patient is currently enrolled in a sponsored study of ruxolitinib",
+])
+def test_lines_about_tests_vaccines_treatments_or_other_trials_are_not_diagnoses_or_medicines_taken(text):
+    assert parse_line(text, "exclusion").rule is None
+    assert parse_line("Positive test for HIV", "exclusion").rule == {"fact": "diagnoses", "within": ["hiv"]}
