@@ -16,11 +16,14 @@ allows).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import yaml
 from spacy.tokens import Doc, Span
 
 from bot.criteria import RuleError, parse_rule
@@ -51,6 +54,8 @@ _COMPARISON = re.compile(
 _SCORE_RANGE = re.compile(r"^\s*(?:\([^)]{1,15}\)\s*)?(?:score|status|of|is|:|must be|\s)*\s*(\d{1,3})\s*(?:-|–|to)\s*"
                           r"(\d{1,3})\b\s*%?", re.I)
 _SCORE_UNIT = re.compile(r"^\s*(?:%|kg\s*/\s*m\s*(?:2|²|\^2))", re.I)
+_TIMES_ULN = re.compile(r"^\s*(?:x|×|\*|times)?\s*(?:the\s+)?(?:institutional\s+|local\s+)?(?:uln|upper limits? of "
+                        r"(?:the\s+)?normal(?:\s+range)?)(?:\s*\(uln\))?", re.I)
 _UNIT_TEXT = re.compile(r"^([×x*]\s*10\s*(?:\^|\*|e)\s*\d+\s*/\s*[lL]|[A-Za-zµμ/%^*0-9³]+(?:\s*/\s*[A-Za-zµμ0-9³]+)?)")
 # Ages: "aged 18 years or older", "≥ 18 years", "between 18 and 65 years", "18-75 years", "under 18".
 _AGE_UNIT = r"(years?|yrs?|months?|weeks?|days?)\b"
@@ -153,6 +158,7 @@ class _Atom:
     start: int
     end: int
     stated: tuple[str, str, float, str | None] | None = None
+    uln: bool = False  # a threshold made from the table of upper limits of normal, not from the line's own number
 
 
 def _manual(text: str, kind: str, why: str) -> ParsedLine:
@@ -200,6 +206,13 @@ def parse_line(text: str, kind: str) -> ParsedLine:
     if any(a.rule == {"fact": "pregnant", "is": False} for a in atoms):
         # "a negative pregnancy test": not being pregnant is needed, the test itself is for the study team.
         return ParsedLine(text, kind, rule, None, "the pregnancy test itself", "necessary", kinds, stated)
+    if any(a.uln for a in atoms):
+        # The table's upper limit stands in for the laboratory's own: the rule may never decide alone.
+        partial = "necessary" if kind == "exclusion" else "sufficient"
+        limits = "; ".join(f"{k} {v['uln']} {v['unit'].replace('umol', 'µmol')}" for k, v in _uln_table().items()
+                           if any(a.uln and a.rule["fact"] == k for a in atoms))
+        check = f"the laboratory's own upper limit of normal (the rule used {limits})"
+        return ParsedLine(text, kind, rule, None, check, partial, kinds, stated)
     if leftover or vague or not certain:
         rest = " ".join(leftover) if leftover else "how the parts combine"
         partial = "necessary" if kind == "exclusion" else "sufficient"
@@ -380,6 +393,14 @@ def _lab_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]
         if fact.type == "quantity":
             unit_match = _UNIT_TEXT.match(text[end:])
             unit = unit_match.group(1).rstrip(".,;") if unit_match else ""
+            times_uln = _TIMES_ULN.match(text[end:])
+            if times_uln and fact.key in _uln_table():
+                limit = _uln_table()[fact.key]
+                rule["value"] = round(value * limit["uln"], 3)
+                rule["unit"] = limit["unit"]
+                atoms.append(_Atom("lab", rule, ent.start_char, end + times_uln.end(),
+                                   (fact.key, rule["op"], value, "× ULN"), uln=True))
+                continue
             if re.search(r"\b(uln|upper limit|lln|lower limit|normal)\b", text[end:end + 30], re.I):
                 return [], f"{fact.label} is compared with a normal range (× ULN), which the parser does not read"
             if not unit or not known_unit(unit):
@@ -400,6 +421,12 @@ def _lab_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]
         atoms.append(_Atom("lab" if fact.type == "quantity" else "score", rule, ent.start_char, end,
                            (fact.key, rule["op"], value, rule.get("unit"))))
     return atoms, None
+
+
+@functools.lru_cache(maxsize=1)
+def _uln_table() -> dict[str, dict[str, Any]]:
+    return yaml.safe_load((Path(__file__).resolve().parents[1] / "data" / "reference_ranges.yaml").read_text(
+        encoding="utf-8"))
 
 
 def _pregnancy_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]:

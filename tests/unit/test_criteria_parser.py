@@ -51,7 +51,7 @@ def test_labs_joined_by_and_in_an_inclusion_are_all_required():
 
 @pytest.mark.parametrize(("text", "why"), [
     ("Platelets < 100", "no unit"),  # a number without the unit the fact needs
-    ("Bilirubin ≤ 1.5 × ULN", "normal range"),
+    ("Haemoglobin ≥ 0.8 × LLN", "normal range"),
     ("Adequate bone marrow function", "no statement"),
     ("Patients with no history of malignancy", "negation"),
     ("Patients not receiving hydroxyurea", "negation"),
@@ -176,3 +176,13 @@ def test_a_negated_requirement_is_the_exclusion_turned_round():
 def test_lines_about_tests_vaccines_treatments_or_other_trials_are_not_diagnoses_or_medicines_taken(text):
     assert parse_line(text, "exclusion").rule is None
     assert parse_line("Positive test for HIV", "exclusion").rule == {"fact": "diagnoses", "within": ["hiv"]}
+
+
+def test_times_uln_uses_the_kept_table_and_never_decides_alone():
+    exclusion = parse_line("ALT > 3 x ULN", "exclusion")
+    assert exclusion.rule == {"fact": "alt", "op": ">", "value": 120, "unit": "U/L"}
+    assert exclusion.partial == "necessary" and "upper limit of normal" in exclusion.also_check
+    inclusion = parse_line("Total bilirubin ≤ 1.5 × upper limit of normal", "inclusion")
+    assert inclusion.rule == {"fact": "bilirubin", "op": "<=", "value": 31.5, "unit": "umol/L"}
+    assert inclusion.partial == "sufficient"
+    assert check_line("ALT > 3 x ULN", "exclusion", "ALT 150 U/L")["result"] == "unknown"  # may exclude
