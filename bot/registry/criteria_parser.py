@@ -187,6 +187,9 @@ def parse_line(text: str, kind: str) -> ParsedLine:
     if not atoms:
         return _manual(text, kind, "no statement the parser reads with confidence (age, sex, a lab value with its "
                                    "unit, pregnancy, a diagnosis or a medicine in the vocabulary)")
+    ages = [a.rule["op"] for a in atoms if a.kind == "age"]
+    if ages.count(">=") > 1 or ages.count("<") > 1:
+        return _manual(text, kind, "several age ranges in one line (for different groups of people)")
     covered = [(a.start, a.end) for a in atoms]
     outside = _outside(text, covered)
     if _NEGATION.search(outside):

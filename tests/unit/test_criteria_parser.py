@@ -186,3 +186,11 @@ def test_times_uln_uses_the_kept_table_and_never_decides_alone():
     assert inclusion.rule == {"fact": "bilirubin", "op": "<=", "value": 31.5, "unit": "umol/L"}
     assert inclusion.partial == "sufficient"
     assert check_line("ALT > 3 x ULN", "exclusion", "ALT 150 U/L")["result"] == "unknown"  # may exclude
+
+
+@pytest.mark.parametrize("text", [
+    "Boys must have been between 6 and 12 years of age; girls between 6 and 11 years of age.",
+    "Male or female participants greater than or equal to 18 years of age and children 10-17 years of age.",
+])
+def test_several_age_ranges_for_different_groups_stay_manual(text):
+    assert "several age ranges" in parse_line(text, "inclusion").manual
