@@ -63,6 +63,8 @@ _AGE = re.compile(r"\d+(?:\.\d+)?\s+(?:year|month|week|day|hour|minute)s?", re.I
 _NCT = re.compile(r"NCT\d{8}")
 _CTIS_NUMBER = re.compile(r"\d{4}-\d{6}-\d{2}-\d{2}")
 _EUDRACT = re.compile(r"\d{4}-\d{6}-\d{2}(?:-[A-Z]{2})?")
+
+
 def read_ctgov(paths: Iterable[str | Path]) -> Iterator[RegisterRecord | RecordError]:
     """Every ClinicalTrials.gov study under `paths`, as a record or as the error that keeps it out."""
     for item in documents(paths):
