@@ -67,6 +67,24 @@ class Vocabulary:
             for cls in drug.classes:
                 if cls not in classes:
                     raise ValueError(f"drug {drug.id!r} has unknown class {cls!r}")
+        # Exact-name look-ups, built once: register conditions and interventions, and criteria's class words.
+        self._concept_names = {n.lower(): c.id for c in concepts.values() for n in (c.label, *c.synonyms)}
+        self._concept_names.update({n: c.id for c in concepts.values() for n in c.synonyms_cs})
+        self._drug_names = {n.lower(): d.id for d in drugs.values() for n in (d.label, *d.synonyms, *d.brands)}
+        self._class_words = {w.lower(): c.id for c in classes.values() for w in c.synonyms}
+
+    def concept_named(self, name: str) -> str | None:
+        """The concept whose label or synonym is exactly this name (case-sensitive abbreviations too)."""
+        name = name.strip()
+        return self._concept_names.get(name.lower()) or self._concept_names.get(name)
+
+    def drug_named(self, name: str) -> str | None:
+        """The drug whose label, synonym or brand is exactly this name."""
+        return self._drug_names.get(name.strip().lower())
+
+    def class_for_word(self, word: str) -> str | None:
+        """The drug class a word names as a whole ("corticosteroids"), if any."""
+        return self._class_words.get(word.strip().lower())
 
     def concept_ancestors(self, code: str) -> list[str]:
         """The concept itself and every concept above it."""

@@ -477,11 +477,11 @@ def _medication_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str 
     if any(e._.negated for e in names):
         return [], "a medicine under a negation the parser cannot scope"
     voc = vocabulary()
-    class_words = {w.lower(): c.id for c in voc.classes.values() for w in c.synonyms}
+    whole_class = {e.text: voc.class_for_word(e.text) for e in names}  # "corticosteroids" names the class
     drugs = sorted({e.ent_id_ for e in names if e.label_ == "DRUG" and e.ent_id_ in voc.drugs
-                    and e.text.lower() not in class_words})
+                    and not whole_class[e.text]})
     classes = sorted({e.ent_id_ for e in names if e.label_ == "CLASS" and e.ent_id_ in voc.classes}
-                     | {class_words[e.text.lower()] for e in names if e.text.lower() in class_words})
+                     | {c for c in whole_class.values() if c})
     if not drugs and not classes:
         return [], None
     spec: dict[str, Any] = {"medication": {k: v for k, v in (("drugs", drugs), ("classes", classes)) if v}}

@@ -167,17 +167,12 @@ def _summary(record: RegisterRecord) -> str:
 
 def _concepts(words: list[str]) -> list[str]:
     """Diagnosis concepts only where a condition's words are exactly a name the vocabulary has for one."""
-    voc = vocabulary()
-    names = {n.lower(): c.id for c in voc.concepts.values() for n in (c.label, *c.synonyms)}
-    names.update({n: c.id for c in voc.concepts.values() for n in c.synonyms_cs})
-    found = [names.get(w.strip().lower()) or names.get(w.strip()) for w in words]
+    found = [vocabulary().concept_named(w) for w in words]
     return list(dict.fromkeys(c for c in found if c))
 
 
 def _intervention(name: str, other_names: list[str]) -> dict[str, Any]:
-    voc = vocabulary()
-    names = {n.lower(): d.id for d in voc.drugs.values() for n in (d.label, *d.synonyms, *d.brands)}
-    drug = next((names[n.strip().lower()] for n in (name, *other_names) if n.strip().lower() in names), None)
+    drug = next(filter(None, (vocabulary().drug_named(n) for n in (name, *other_names))), None)
     return {"name": name[:200], "drug": drug}
 
 
