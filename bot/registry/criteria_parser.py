@@ -34,8 +34,15 @@ from bot.vocab import vocabulary
 
 _OP_WORDS = (
     ("greater than or equal to", ">="), ("more than or equal to", ">="), ("less than or equal to", "<="),
+    ("equal or greater than", ">="), ("equal or more than", ">="), ("equal or higher than", ">="),
+    ("equal or less than", "<="), ("equal or lower than", "<="), ("more or equal to", ">="), ("less or equal to", "<="),
+    ("more or equal", ">="), ("less or equal", "<="), ("greater or equal to", ">="), ("greater or equal", ">="),
     ("equal to or greater than", ">="), ("equal to or more than", ">="), ("equal to or less than", "<="),
-    ("no more than", "<="), ("not more than", "<="), ("no less than", ">="), ("not less than", ">="),
+    ("no greater than", "<="), ("not greater than", "<="), ("no higher than", "<="), ("not higher than", "<="),
+    ("no lower than", ">="), ("not lower than", ">="), ("= or <", "<="), ("= or >", ">="),
+    ("no older than", "<="), ("not older than", "<="), ("no younger than", ">="), ("not younger than", ">="),
+    ("> or =", ">="), ("< or =", "<="), ("no more than", "<="), ("not more than", "<="), ("no less than", ">="),
+    ("not less than", ">="),
     ("not exceeding", "<="), ("at least", ">="), ("at most", "<="), ("a minimum of", ">="),
     ("a maximum of", "<="), ("minimum of", ">="), ("maximum of", "<="), ("greater than", ">"),
     ("more than", ">"), ("higher than", ">"), ("above", ">"), ("over", ">"), ("exceeding", ">"), ("in excess of", ">"),
@@ -49,14 +56,19 @@ _NUM = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?)"
 # Comparison right after a lab term: "platelets < 100 x 10^9/L", "ANC of at least 1,500/mm3".
 _COMPARISON = re.compile(
     r"^\s*(?:\([^)]{1,15}\)\s*)?(?:count|level|levels|value|concentration|of|is|:|must be|should be|\s)*\s*"
-    r"(" + _OP + r")\s*(?:to\s+)?" + _NUM + r"\s*", re.I)
-# A score's range: "ECOG performance status 0-2", "Karnofsky of 70 to 100".
-_SCORE_RANGE = re.compile(r"^\s*(?:\([^)]{1,15}\)\s*)?(?:score|status|of|is|:|must be|\s)*\s*(\d{1,3})\s*(?:-|–|to)\s*"
-                          r"(\d{1,3})\b\s*%?", re.I)
+    r"(" + _OP + r")\s*(?:to\s+)?" + _NUM + r"(?![\d.,])(?!\s*(?:th|st|nd|rd)\b|\s*percentile)\s*", re.I)
 _SCORE_UNIT = re.compile(r"^\s*(?:%|kg\s*/\s*m\s*(?:2|²|\^2))", re.I)
-_TIMES_ULN = re.compile(r"^\s*(?:x|×|\*|times)?\s*(?:the\s+)?(?:institutional\s+|local\s+)?(?:uln|upper limits? of "
-                        r"(?:the\s+)?normal(?:\s+range)?)(?:\s*\(uln\))?", re.I)
-_UNIT_TEXT = re.compile(r"^([×x*]\s*10\s*(?:\^|\*|e)\s*\d+\s*/\s*[lL]|[A-Za-zµμ/%^*0-9³]+(?:\s*/\s*[A-Za-zµμ0-9³]+)?)")
+_TIMES_ULN = re.compile(r"^\s*(?:(?:x|×|\*|times)?\s*(?:the\s+)?(?:institutional\s+|local\s+)?(?:uln|upper limits? of "
+                        r"(?:the\s+)?normal(?:\s+range)?)(?:\s*\(uln\))?|(?:x|×|\*|times)\s*(?:the\s+)?"
+                        r"(?:institutional\s+)?(?:upper\s+)?normal\b(?!\s*(?:range\s+)?(?:lower|low))"
+                        r"(?:\s+(?:limits?|values?|levels?))?)", re.I)
+_UNIT_TEXT = re.compile(r"^(ml\s*(?:/|per)\s*min(?:ute)?(?:\s*(?:/|per)\s*1[.,]73\s*(?:m2|m²|m\^2|sqm|m))?"
+                        r"|[×x*]\s*10\s*(?:\^|\*|e)\s*\d+\s*/\s*[lL]|[A-Za-zµμ/%^*0-9³]+(?:\s*/\s*[A-Za-zµμ0-9³]+)?)",
+                        re.I)
+# A range after a lab or score term: "BMI between 18.5 and 30 kg/m2", "creatinine clearance 30-60 mL/min".
+_LAB_RANGE = re.compile(r"^\s*(?:\([^)]{1,15}\)\s*)?(?:count|level|levels|value|score|status|of|is|:|must be|should be|"
+                        r"\s)*\s*(?:between|from|within|in the range(?: of)?)?\s*" + _NUM + r"\s*(?:-|–|to|and)\s*"
+                        + _NUM + r"\b\s*", re.I)
 # Ages: "aged 18 years or older", "≥ 18 years", "between 18 and 65 years", "18-75 years", "under 18".
 _AGE_UNIT = r"(years?|yrs?|months?|weeks?|days?)\b"
 _AGE_CONTEXT = re.compile(r"\b(age|aged|ages|old|older|younger|year-old|years-old|adults?|child|children|paediatric|"
@@ -76,7 +88,8 @@ _AGE_OP_BEFORE = re.compile(r"(" + _OP + r")\s*(\d{1,3})\s*" + _AGE_UNIT + _NOT_
 _AGE_OP_AFTER = re.compile(r"(\d{1,3})\s*" + _AGE_UNIT + r"\s*(?:of age|old)?\s*(?:or|and)\s*"
                            r"(older|above|over|younger|under)\b(?!\s*than)", re.I)
 # "aged 18-65", "age 12 to 74": a range right after the word age is in years when no unit follows.
-_AGE_RANGE_BARE = re.compile(r"\bage[ds]?\s*[:：]?\s*(?:between|from)?\s*(\d{1,3})\s*(?:-|–|to|and)\s*(\d{1,3})\b"
+_AGE_RANGE_BARE = re.compile(r"\bage[ds]?\s*[:：]?\s*(?:of\s+)?(?:between|from)?\s*(\d{1,3})\s*(?:-|–|to|and)\s*"
+                             r"(\d{1,3})\b"
                              r"(?!\s*(?:%|kg|mg|cm|g\b|mm|months?|weeks?|days?|years?|yrs?|\.\d))", re.I)
 # The legacy PDQ layout: "Age: 18 and over", "Age: 3 to 21", "18 and under" (years when no unit is written).
 _AGE_BARE = re.compile(r"^age\s*[:：-]?\s*(\d{1,3})\s*(?:(and|or)\s*(over|older|above|under|younger|below)|"
@@ -86,6 +99,18 @@ _AGE_BARE = re.compile(r"^age\s*[:：-]?\s*(\d{1,3})\s*(?:(and|or)\s*(over|older
 _AGE_BEFORE = re.compile(r"(?:\bage[ds]?\b|\b(?:patients?|subjects?|participants?|children|child|adults?|men|women|"
                          r"males?|females?|boys?|girls?|infants?|adolescents?|volunteers?|persons?|people|individuals?)\b)"
                          r"[^.;:\d]{0,20}$", re.I)
+# "Age ≥ 18", "aged over 65", "ages of 18 and above": right after the word age, a bare number is in years.
+_NOT_YEARS = r"(?!\s*(?:[.,]\d|%|kg|mg|cm|mm|g\b|months?|weeks?|days?|years?|yrs?|hours?))"
+_AGE_OP_BARE = re.compile(r"\bage[ds]?\s*(?:of\s+|is\s+|[:：]\s*)?(" + _OP + r")\s*(\d{1,3})\b" + _NOT_YEARS
+                          + r"(?:\s*(?:and|,)\s*(" + _OP + r")\s*(\d{1,3})\b" + _NOT_YEARS + ")?", re.I)
+_AGE_AND_OVER_BARE = re.compile(r"\bage[ds]?\s*(?:of\s+|is\s+|[:：]\s*)?(\d{1,3})\s*(?:and|or)\s*"
+                                r"(above|over|older|under|younger|below)\b(?!\s*than)", re.I)
+_AGE_ANY = re.compile(r"(?:" + _OP + r")?\s*\d{1,3}\s*(?:(?:-|–|to|and)\s*\d{1,3}\s*)?" + _AGE_UNIT
+                      + r"(?:\s*(?:and|or)\s*(?:older|above|over|younger|under|more|less))?", re.I)
+# What may stand around an age bound in a line that is only about age: "1.", "-", "male or female", "adults".
+_AGE_LINE_REST = re.compile(r"^(?:[\W\d]|\b(?:male|female|males|females|men|women|and|or|both|sexes|genders?|"
+                            r"patients?|subjects?|participants?|adults?|persons?|people|individuals?|are|is|be|"
+                            r"must|they|who|will|included|eligible|of|age|aged|ages|old|the)\b)*$", re.I)
 _AGE_AFTER = re.compile(r"^\s*(?:of age|years?[- ]old|yrs?[- ]old|y/o|of age or)", re.I)
 # An inclusion that asks the person not to be pregnant or breastfeeding: "Not pregnant or nursing".
 _NOT_PREGNANT_LINE = re.compile(r"^(?:must\s+)?(?:be\s+)?(?:not|no)\s+(?:be\s+)?pregnan(?:t|cy)"
@@ -96,8 +121,14 @@ _NEGATED_REQUIREMENT = re.compile(r"^(?:no|without|absence of|free of|never)\s+(
 # Words before a disease name that make the line about something else than having it.
 _NOT_HAVING = re.compile(r"(?:\banti-?\s*$|\b(?:test(?:ing|ed|s)?|screen(?:ing|ed)?|serolog\w*|vaccin\w*|immuni[sz]\w*)"
                          r"\b[^.;]*$)", re.I)
-_OTHER_TRIAL = re.compile(r"\b(?:clinical trial|clinical study|investigational|study drug|study medication|"
-                          r"sponsored|enrolled in)\b", re.I)
+_OTHER_TRIAL = re.compile(r"\b(?:clinical trials?|clinical stud(?:y|ies)|investigational|study drugs?|"
+                          r"study medications?|sponsored|enrolled in)\b|"
+                          r"\b(?:participat\w*|enrol\w*|took part|taking part)\b[^.;]{0,40}"
+                          r"\b(?:study|studies|trials?)\b", re.I)
+# A line that says what is allowed or advised, not what is required: "should be encouraged to switch".
+_NOT_A_REQUIREMENT = re.compile(r"\b(?:should be encouraged|are encouraged|will be allowed|(?:is|are) allowed|"
+                                r"(?:is|are) permitted|may continue|may be included|at the discretion of)\b|"
+                                r"^(?:allowed|permitted|recommended)\b", re.I)
 _NOT_SPECIFIED = re.compile(r"^(?:[\w /-]{1,40}[:：]\s*)?not specified\W*$", re.I)
 _PREGNANT = re.compile(r"\bpregnan(?:t|cy)\b", re.I)
 _BREASTFEEDING = re.compile(r"\b(?:breast[- ]?feeding|lactating|lactation|nursing(?= (?:mothers?|women|females|"
@@ -112,6 +143,13 @@ _TIME_UNIT = r"(hours?|hrs?|h|days?|weeks?|wks?|months?|years?|half[- ]lives|hal
 _WINDOW = re.compile(r"\b(?:within|in|during)\s+(?:the\s+)?(?:last|past|previous|preceding|prior)?\s*" + _NUM
                      + r"\s*" + _TIME_UNIT + r"\b|\b" + _NUM + r"\s*" + _TIME_UNIT
                      + r"\s+(?:before|prior to|preceding|of)\b", re.I)
+# A medicine named for something else than its use: allergy, contraindication, abuse, resistance.
+_NOT_TAKING = re.compile(r"\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*|contraindicat\w*|sensitivity to|"
+                         r"abuse|misuse|dependen\w*|addict\w*|overdose|poisoning|resistan\w*|refractory)\b", re.I)
+# "At least 4 weeks since prior chemotherapy" (none within the window), "less than 2 weeks since the last dose".
+_SINCE = re.compile(r"\b(at least|more than|over|a minimum of|minimum of|>=|>|less than|fewer than|under|within|<=|<)\s*"
+                    + _NUM + r"\s*" + _TIME_UNIT + r"\s+(?:have\s+)?(?:elapsed\s+|passed\s+)?(?:since|from|after)\b",
+                    re.I)
 _CURRENT = re.compile(r"\b(current(?:ly)?|concomitant|ongoing|receiving|taking|on treatment with|"
                       r"concurrent(?:ly)?|at the time of)\b", re.I)
 _EVER = re.compile(r"\b(prior|previous(?:ly)?|history of|ever|past|previously treated|earlier)\b", re.I)
@@ -124,7 +162,7 @@ woman both either age aged old years year months month weeks week days day than 
 value values serum plasma blood total absolute treatment treated therapy with use used using received receiving
 including include includes included following criteria criterion e g i eg ie etc enrolment enrollment
 screening study entry randomisation randomization baseline registration inclusion start visit dose first before
-prior preceding child children adult adults adolescent adolescents infant infants""".split())
+prior preceding child children adult adults adolescent adolescents infant infants between eligible""".split())
 _NEGATION = re.compile(r"\b(no|not|without|never|non|none|neither|nor|absence|absent|negative|except|unless|"
                        r"excluding|other than|free of|lack of|unable|unwilling|refus\w*)\b|n't\b", re.I)
 _VAGUE = re.compile(r"\b(normal|adequate|sufficient|appropriate|acceptable|significant|severe|uncontrolled|"
@@ -159,21 +197,46 @@ class _Atom:
     end: int
     stated: tuple[str, str, float, str | None] | None = None
     uln: bool = False  # a threshold made from the table of upper limits of normal, not from the line's own number
+    more_stated: tuple[tuple[str, str, float, str | None], ...] = ()  # the upper bound of a range
+    # The words the rule reads, when not the whole span: a medicine's names and its time frame, not the words between.
+    cover: tuple[tuple[int, int], ...] = ()
 
 
-def _manual(text: str, kind: str, why: str) -> ParsedLine:
-    return ParsedLine(text, kind, None, why)
+def _manual(text: str, kind: str, why: str, stated: tuple[tuple[str, str, float, str | None], ...] = ()) -> ParsedLine:
+    return ParsedLine(text, kind, None, why, stated=stated)
 
 
-def parse_line(text: str, kind: str) -> ParsedLine:
-    """The rule for one line (inclusion or exclusion), or why it stays manual."""
+# Comparison signs written against their words ("BMI>30kg/m2", "CDR >/= 1"), spaced so that terms are tokens.
+_SIGN = re.compile(r"\s*(≥|≤|>/=|</=|>=|<=|=>|=<|>|<)\s*")
+_SIGN_SPELLING = {">/=": ">=", "</=": "<="}
+
+
+def parse_line(text: str, kind: str, lead_in: str | None = None) -> ParsedLine:
+    """The rule for one line (inclusion or exclusion), or why it stays manual.
+
+    `lead_in` is the line a sub-item hangs under when that line ends in a colon ("Excluded within 30 days of
+    study entry:"): the sub-item ("Isoniazid.") is read as the end of that sentence, so it keeps the time frame."""
     text = " ".join(text.split())
+    if lead_in and kind == "exclusion":
+        lead_in = re.sub(r"^\s*(?:excluded|exclusions?)\b:?\s*", "", lead_in, flags=re.I)  # the kind, not a negation
+    whole = f"{' '.join(lead_in.split())} {text}" if lead_in else text
+    spaced = _SIGN.sub(lambda m: f" {_SIGN_SPELLING.get(m.group(1), m.group(1))} ", whole).strip()
+    parsed = _parse(spaced, kind)
+    parsed.text = text
+    return parsed
+
+
+def _parse(text: str, kind: str) -> ParsedLine:
     if kind not in ("inclusion", "exclusion"):
-        return _manual(text, kind, "the record does not say whether this line includes or excludes")
+        # Read it all the same, to show staff what the line measures; a line of unknown kind never gets a rule.
+        return _manual(text, kind, "the record does not say whether this line includes or excludes",
+                       _parse(text, "inclusion").stated if text else ())
     if not text:
         return _manual(text, kind, "empty line")
     if _NOT_SPECIFIED.match(text):
         return _manual(text, kind, "the record states no requirement here")
+    if _NOT_A_REQUIREMENT.search(text):
+        return _manual(text, kind, "the line says what is allowed or advised, not what is required")
     whole = _whole_line(text, kind)
     if whole is not None:
         return whole
@@ -183,32 +246,45 @@ def parse_line(text: str, kind: str) -> ParsedLine:
     doc = pipeline()(text)
     atoms, problem = _atoms(text, doc, kind)
     if problem:
-        return _manual(text, kind, problem)
+        return _manual(text, kind, problem, _other_measures(text, []))
+    others = _other_measures(text, atoms)
     if not atoms:
+        if others:
+            named = "; ".join(f"{m} {o} {v:g}{' ' + u if u else ''}" for m, o, v, u in others[:3])
+            return ParsedLine(text, kind, None, f"a measure the assistant does not ask about ({named})",
+                              stated=others)
         return _manual(text, kind, "no statement the parser reads with confidence (age, sex, a lab value with its "
                                    "unit, pregnancy, a diagnosis or a medicine in the vocabulary)")
     ages = [a.rule["op"] for a in atoms if a.kind == "age"]
     if ages.count(">=") > 1 or ages.count("<") > 1:
-        return _manual(text, kind, "several age ranges in one line (for different groups of people)")
-    covered = [(a.start, a.end) for a in atoms]
+        return _manual(text, kind, "several age ranges in one line (for different groups of people)",
+                       _stated(atoms) + others)
+    covered = [span for a in atoms for span in (a.cover or ((a.start, a.end),))]
     outside = _outside(text, covered)
     if _NEGATION.search(outside):
-        return _manual(text, kind, "a negation or exception the parser cannot scope")
+        return _manual(text, kind, "a negation or exception the parser cannot scope", _stated(atoms) + others)
     joined = _join(atoms, text, kind)
     if joined is None:
-        return _manual(text, kind, "'and' and 'or' mixed between the statements: grouping is not clear")
+        return _manual(text, kind, "'and' and 'or' mixed between the statements: grouping is not clear",
+                       _stated(atoms) + others)
     rule, certain = joined
     leftover = [w for w in re.findall(r"[a-zA-Z][a-zA-Z'-]*", outside) if w.lower() not in _FILLER]
     vague = _VAGUE.search(outside)
     try:
         parse_rule(rule, "parsed")
     except RuleError as error:
-        return _manual(text, kind, f"the rule read does not check: {error.message}")
+        return _manual(text, kind, f"the rule read does not check: {error.message}", _stated(atoms) + others)
     kinds = tuple(dict.fromkeys(a.kind for a in atoms))
-    stated = tuple(a.stated for a in sorted(atoms, key=lambda a: a.start) if a.stated)
+    stated = _stated(atoms) + others
     if any(a.rule == {"fact": "pregnant", "is": False} for a in atoms):
         # "a negative pregnancy test": not being pregnant is needed, the test itself is for the study team.
         return ParsedLine(text, kind, rule, None, "the pregnancy test itself", "necessary", kinds, stated)
+    if any(a.kind == "contraception" for a in atoms):
+        # The fact is the willingness to use birth control during the study; the method, the period after it
+        # and whether it is in use today stay for the study team, in the direction that never rules anyone out.
+        partial = "necessary" if kind == "exclusion" else "sufficient"
+        return ParsedLine(text, kind, rule, None, "the method and period of birth control the line asks for",
+                          partial, kinds, stated)
     if any(a.uln for a in atoms):
         # The table's upper limit stands in for the laboratory's own: the rule may never decide alone.
         partial = "necessary" if kind == "exclusion" else "sufficient"
@@ -216,12 +292,93 @@ def parse_line(text: str, kind: str) -> ParsedLine:
                            if any(a.uln and a.rule["fact"] == k for a in atoms))
         check = f"the laboratory's own upper limit of normal (the rule used {limits})"
         return ParsedLine(text, kind, rule, None, check, partial, kinds, stated)
+    unread = re.search(r"(?:" + _OP + r")\s*\d", outside, re.I)  # a bound the atoms did not read ("≥ 12 to < 18")
+    if unread and not leftover:
+        leftover = [unread.group(0)]
     if leftover or vague or not certain:
         rest = " ".join(leftover) if leftover else "how the parts combine"
         partial = "necessary" if kind == "exclusion" else "sufficient"
         return ParsedLine(text, kind, rule, None, f"the rest of the line as written ({rest[:120]})", partial, kinds,
                           stated)
     return ParsedLine(text, kind, rule, None, None, None, kinds, stated)
+
+
+# A threshold on a measure outside the facts: "FEV1 < 50 %", "MMSE score of at least 24". Read only to say what the
+# line measures (for staff and the coverage report); it never becomes a rule.
+_THRESHOLD = re.compile(r"(" + _OP + r")\s*" + _NUM + r"(?![\d.,])(?!\s*(?:[×x*]\s*)?(?:uln|upper|lower|times|-|–|to\b|"
+                        r"/\s*\d|th\b|st\b|nd\b|rd\b|percentile))"
+                        r"\s*((?:[A-Za-zµμ%/°²³^*0-9.]+)?)", re.I)
+_MEASURE_WORDS = re.compile(r"([A-Za-z][\w/+-]*(?:\s+[A-Za-z][\w/+-]*){0,3})\s*(?:\([^()]{1,25}\)\s*)?"
+                            r"(?:(?:of|is|was|at|level|levels|value|values|score|count|:|=)\s*)*$", re.I)
+_NOT_A_MEASURE = set("""below above under over greater higher lower fewer equal
+with and or of the a an in on at to for from by patients patient subjects subject participants
+participant who have has had having be is are was were must should any no not than more less least most age aged
+years year old older younger months month weeks week days day hours hour times time episodes within during prior
+before after since""".split())
+_TIME_WORDS = re.compile(r"^(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|wks?|months?|mos?|years?|"
+                         r"yrs?|y)$", re.I)
+
+
+# The same outside the facts, written after the number or as a range: "a pain score of 5 or greater",
+# "EDSS between 0 and 6.5", "fasting glucose 70~120 mg/dL".
+_THRESHOLD_AFTER = re.compile(_NUM + r"\s*((?:[A-Za-zµμ%/°²³^*0-9.]+)?)\s*(?:or|and)\s*(more|greater|higher|above|over|"
+                              r"less|fewer|lower|below|under)\b(?!\s*than)", re.I)
+_RANGE_ANY = re.compile(r"(?:between\s+)?" + _NUM + r"\s*(?:-|–|~|to|and)\s*" + _NUM + r"(?![\d.,])\s*"
+                        r"((?:[A-Za-zµμ%/°²³^*0-9.]+)?)", re.I)
+
+
+def _stated(atoms: list[_Atom]) -> tuple[tuple[str, str, float, str | None], ...]:
+    return tuple(x for a in sorted(atoms, key=lambda a: a.start) for x in ((a.stated,) if a.stated else ())
+                 + a.more_stated)
+
+
+def _other_measures(text: str, atoms: list[_Atom]) -> tuple[tuple[str, str, float, str | None], ...]:
+    found: list[tuple[int, tuple[str, str, float, str | None]]] = []
+    taken: list[tuple[int, int]] = [(a.start, a.end) for a in atoms]
+
+    def free(m: re.Match[str]) -> bool:
+        return not any(start <= m.start() < end or start < m.end() <= end for start, end in taken)
+
+    def measure_before(m: re.Match[str]) -> str | None:
+        before = re.split(r"[,;.(\[]\s|[,;]", text[max(0, m.start() - 60):m.start()])[-1]
+        words = _MEASURE_WORDS.search(before.rstrip())
+        named = [w for w in words.group(1).split() if w.lower() not in _NOT_A_MEASURE] if words else []
+        return " ".join(named) or None
+
+    def unit_of(raw: str, m: re.Match[str]) -> tuple[bool, str | None]:
+        unit = raw.rstrip(".,;*") or None
+        if unit and not (known_unit(unit) or re.search(r"[%/°²³^]", unit) or _TIME_WORDS.match(unit)
+                         or unit.lower() in ("cm", "mm", "m", "cgy", "gy", "ppm", "mmhg", "dba", "db", "hz", "ml", "l",
+                                             "kg", "points", "point")):
+            unit = None  # a word, not a unit ("> 4 on a scale")
+        before = text[max(0, m.start() - 60):m.start()]
+        timed = bool(unit and _TIME_WORDS.match(unit) and not re.search(r"expectancy|survival", before, re.I))
+        return not timed, unit
+
+    for m in _THRESHOLD.finditer(text):
+        measure = measure_before(m)
+        ok, unit = unit_of(m.group(3), m)
+        if free(m) and measure and ok:
+            found.append((m.start(), (measure, _OPS[m.group(1).lower()], parse_number(m.group(2)), unit)))
+            taken.append((m.start(), m.end()))
+    for m in _THRESHOLD_AFTER.finditer(text):
+        if re.search(r"(?:" + _OP + r")\s*$", text[:m.start()], re.I):
+            continue  # "below 18 and above 45": the number belongs to the operator before it
+        measure = measure_before(m)
+        ok, unit = unit_of(m.group(2), m)
+        if free(m) and measure and ok:
+            op = ">=" if m.group(3).lower() in ("more", "greater", "higher", "above", "over") else "<="
+            found.append((m.start(), (measure, op, parse_number(m.group(1)), unit)))
+            taken.append((m.start(), m.end()))
+    for m in _RANGE_ANY.finditer(text):
+        measure = measure_before(m)
+        ok, unit = unit_of(m.group(3), m)
+        low, high = parse_number(m.group(1)), parse_number(m.group(2))
+        if free(m) and measure and ok and low < high and (unit or m.group(0).lower().startswith("between")):
+            found.append((m.start(), (measure, ">=", low, unit)))
+            found.append((m.start(), (measure, "<=", high, unit)))
+            taken.append((m.start(), m.end()))
+    return tuple(item for _, item in sorted(found, key=lambda pair: pair[0]))
 
 
 def _not(text: str, rest: str) -> ParsedLine:
@@ -297,7 +454,8 @@ def _join(atoms: list[_Atom], text: str, kind: str) -> tuple[dict[str, Any], boo
 
 def _atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]:
     atoms: list[_Atom] = []
-    for finder in (_age_atoms, _lab_atoms, _pregnancy_atoms, _diagnosis_atoms, _medication_atoms):
+    for finder in (_age_atoms, _lab_atoms, _pregnancy_atoms, _contraception_atoms, _diagnosis_atoms,
+                   _medication_atoms, _flag_atoms):
         found, problem = finder(text, doc, kind)
         if problem:
             return [], problem
@@ -308,8 +466,10 @@ def _atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]:
 
 def _age_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]:
     """Age bounds by the register convention: an upper "N years" lasts until the (N+1)th birthday."""
-    if not _AGE_CONTEXT.search(text) or _NOT_AN_AGE_LIMIT.search(text):
+    if _NOT_AN_AGE_LIMIT.search(text):
         return [], None
+    if not _AGE_CONTEXT.search(text) and not _AGE_LINE_REST.match(_AGE_ANY.sub(" ", text)):
+        return [], None  # no age word, and the line is more than an age ("disease duration over 5 years")
     atoms: list[_Atom] = []
     for m in _AGE_RANGE.finditer(text):
         if not _about_the_person(text, m):
@@ -332,6 +492,17 @@ def _age_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]
             continue
         atoms += [_age_bound(">=", low, "year", m.start(), m.end()), _age_bound("<=", high, "year", m.end() - 1,
                                                                                   m.end())]
+    for m in _AGE_OP_BARE.finditer(text):
+        if any(a.start <= m.start() < a.end for a in atoms):
+            continue
+        atoms.append(_age_bound(_OPS[m.group(1).lower()], int(m.group(2)), "year", m.start(), m.end()))
+        if m.group(3):
+            atoms.append(_age_bound(_OPS[m.group(3).lower()], int(m.group(4)), "year", m.end() - 1, m.end()))
+    for m in _AGE_AND_OVER_BARE.finditer(text):
+        if any(a.start <= m.start() < a.end for a in atoms):
+            continue
+        up = m.group(2).lower() in ("above", "over", "older")
+        atoms.append(_age_bound(">=" if up else "<=", int(m.group(1)), "year", m.start(), m.end()))
     for m in _AGE_OP_AFTER.finditer(text):
         if any(a.start <= m.start() < a.end for a in atoms) or not _about_the_person(text, m):
             continue
@@ -342,10 +513,12 @@ def _age_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]
 
 
 def _about_the_person(text: str, match: re.Match[str]) -> bool:
-    """An age word or a person just before the bound, or "of age" / "years old" right after it."""
+    """An age word or a person just before the bound, "of age" / "years old" right after it, "or older" in it,
+    or nothing else in the line ("18 years or older")."""
     return bool(_AGE_BEFORE.search(text[max(0, match.start() - 40):match.start()])
                 or _AGE_AFTER.match(text[match.end():])
-                or re.search(r"of age|years?[- ]old|yrs? old", match.group(0), re.I))
+                or re.search(r"of age|years?[- ]old|yrs? old|\bolder\b|\byounger\b", match.group(0), re.I)
+                or _AGE_LINE_REST.match(text[:match.start()] + " " + text[match.end():]))
 
 
 def _age_bound(op: str, value: int, unit: str, start: int, end: int) -> _Atom:
@@ -367,35 +540,29 @@ def _unit(word: str) -> str:
 
 
 def _lab_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]:
-    """A lab term followed by a comparison and a number; the unit must be one the fact converts."""
+    """A lab term or score followed by a comparison or a range and a number; a lab's unit must be one the fact
+    converts."""
     atoms: list[_Atom] = []
     for ent in doc.ents:
         if ent.label_ != "LAB" or ent.ent_id_ not in FACTS:
             continue
         fact = FACTS[ent.ent_id_]
         m = _COMPARISON.match(text[ent.end_char:])
-        if not m and fact.type == "score":
-            band = _SCORE_RANGE.match(text[ent.end_char:])
-            if band and int(band.group(1)) < int(band.group(2)):
-                low, high = int(band.group(1)), int(band.group(2))
-                rule = {"all": [{"fact": fact.key, "op": ">=", "value": low},
-                                {"fact": fact.key, "op": "<=", "value": high}]}
-                try:
-                    fact.canonical(low)
-                    fact.canonical(high)
-                except ValueRefused:
-                    return [], f"{fact.label} {low}-{high} is outside the scale"
-                atoms.append(_Atom("score", rule, ent.start_char, ent.end_char + band.end(),
-                                   (fact.key, ">=", low, None)))
-            continue
         if not m:
+            band = _LAB_RANGE.match(text[ent.end_char:])
+            if band:
+                atom, problem = _lab_range(fact, text, ent, band)
+                if problem:
+                    return [], problem
+                if atom:
+                    atoms.append(atom)
             continue
         end = ent.end_char + m.end()
         value = parse_number(m.group(2))
         rule: dict[str, Any] = {"fact": fact.key, "op": _OPS[m.group(1).lower()], "value": value}
         if fact.type == "quantity":
             unit_match = _UNIT_TEXT.match(text[end:])
-            unit = unit_match.group(1).rstrip(".,;") if unit_match else ""
+            unit = _unit_spelling(unit_match.group(1)) if unit_match else ""
             times_uln = _TIMES_ULN.match(text[end:])
             if times_uln and fact.key in _uln_table():
                 limit = _uln_table()[fact.key]
@@ -426,6 +593,43 @@ def _lab_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]
     return atoms, None
 
 
+def _lab_range(fact: Any, text: str, ent: Span, band: re.Match[str]) -> tuple[_Atom | None, str | None]:
+    """ "BMI 18.5-30 kg/m2", "ECOG 0 to 2": both bounds inclusive, as registers write ranges."""
+    low, high = parse_number(band.group(1)), parse_number(band.group(2))
+    if low >= high:
+        return None, None
+    end = ent.end_char + band.end()
+    bounds: list[dict[str, Any]] = [{"fact": fact.key, "op": ">=", "value": low},
+                                    {"fact": fact.key, "op": "<=", "value": high}]
+    unit = None
+    if fact.type == "quantity":
+        unit_match = _UNIT_TEXT.match(text[end:])
+        unit = _unit_spelling(unit_match.group(1)) if unit_match else ""
+        if not unit or not known_unit(unit):
+            return None, f"{fact.label} {low:g} to {high:g} has no unit the parser knows"
+        for bound in bounds:
+            bound["unit"] = unit
+        end += unit_match.end()
+    else:
+        unit_after = _SCORE_UNIT.match(text[end:])
+        end += unit_after.end() if unit_after else 0
+    try:
+        fact.canonical(low, unit)
+        fact.canonical(high, unit)
+    except ValueRefused:
+        return None, f"{fact.label} {low:g} to {high:g} is outside the scale or its units"
+    return _Atom("lab" if fact.type == "quantity" else "score", {"all": bounds}, ent.start_char, end,
+                 (fact.key, ">=", low, unit), more_stated=((fact.key, "<=", high, unit),)), None
+
+
+def _unit_spelling(unit: str) -> str:
+    """ "ml per minute" → "ml/min", "1,73 m" → "1.73m2": the spellings the unit table knows."""
+    unit = unit.rstrip(".,;")
+    unit = re.sub(r"\s*\bper\b\s*", "/", unit, flags=re.I)
+    unit = re.sub(r"minute", "min", unit, flags=re.I).replace("1,73", "1.73")
+    return re.sub(r"1\.73\s*m$", "1.73m2", unit)
+
+
 @functools.lru_cache(maxsize=1)
 def _uln_table() -> dict[str, dict[str, Any]]:
     return yaml.safe_load((Path(__file__).resolve().parents[1] / "data" / "reference_ranges.yaml").read_text(
@@ -443,6 +647,56 @@ def _pregnancy_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str |
         m = pattern.search(text)
         if m and not _NOT_PREGNANT_NOW.search(text[:m.start()]):
             atoms.append(_Atom("pregnancy", {"fact": key, "is": True}, m.start(), m.end()))
+    return atoms, None
+
+
+_CONTRACEPTION = re.compile(r"\b(?:contracepti(?:on|ve|ves)|birth control)\b", re.I)
+_FERTILE = re.compile(r"\b(?:fertile|(?:of\s+)?child[- ]?bearing (?:potential|age)|of reproductive potential|"
+                      r"who (?:can|could|may) (?:become|get) pregnant|able to (?:become|get) pregnant)\b", re.I)
+_MUST_USE = re.compile(r"\b(?:must|should|shall|agrees?|willing|required?|requires|need|needs|have to|to use)\b", re.I)
+_NOT_USING = re.compile(r"\b(?:not|unwilling|refus\w*|unable|fail\w*|without)\b(?:\W+\w+){0,4}?\W+"
+                        r"(?=(?:\w+\W+){0,2}(?:contracepti|birth control))", re.I)
+
+
+def _contraception_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]:
+    """ "Fertile patients must use effective contraception" (inclusion), "women of childbearing potential not using
+    contraception" (exclusion): birth control, for those who could have a child when the line says so."""
+    method = _CONTRACEPTION.search(text)
+    if not method:
+        return [], None
+    fertile = _FERTILE.search(text)
+    spans = [(method.start(), method.end())] + ([(fertile.start(), fertile.end())] if fertile else [])
+    if kind == "inclusion":
+        if not _MUST_USE.search(text):
+            return [], None
+        use: dict[str, Any] = {"fact": "contraception", "is": True}
+        rule = {"any": [{"fact": "fertile", "is": False}, use]} if fertile else use
+    else:
+        refusing = _NOT_USING.search(text)
+        if not refusing or refusing.start() > method.start():
+            return [], None
+        spans.append((refusing.start(), method.end()))
+        use = {"fact": "contraception", "is": False}
+        rule = {"all": [{"fact": "fertile", "is": True}, use]} if fertile else use
+    start, end = min(a for a, _ in spans), max(b for _, b in spans)
+    return [_Atom("contraception", rule, start, end, cover=tuple(spans))], None
+
+
+# Yes/no facts a criterion line may state in the conversation's own words.
+_FLAGS_READ = ("other_trial", "infection", "recurrent_infections", "hct", "dnr", "legal_protection",
+               "hepatic_encephalopathy", "anaemia")
+
+
+def _flag_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]:
+    """ "Participation in another clinical trial", "active infection", "prior stem cell transplant"."""
+    atoms = []
+    named_disease = any(e.label_ == "DIAG" for e in doc.ents)
+    for ent in doc.ents:
+        if ent.label_ != "FLAG" or ent.ent_id_ not in _FLAGS_READ or ent._.negated:
+            continue
+        if ent.ent_id_ == "infection" and named_disease:
+            continue  # "HIV infection", "hepatitis B infection": the disease, not any infection
+        atoms.append(_Atom("flag", {"fact": ent.ent_id_, "is": True}, ent.start_char, ent.end_char))
     return atoms, None
 
 
@@ -476,6 +730,8 @@ def _medication_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str 
         return [], "a medicine given in another trial: whether that trial counts is for the study team"
     if any(e._.negated for e in names):
         return [], "a medicine under a negation the parser cannot scope"
+    if _NOT_TAKING.search(text):
+        return [], "an allergy, intolerance, contraindication or misuse of a medicine: not the same as taking it"
     voc = vocabulary()
     whole_class = {e.text: voc.class_for_word(e.text) for e in names}  # "corticosteroids" names the class
     drugs = sorted({e.ent_id_ for e in names if e.label_ == "DRUG" and e.ent_id_ in voc.drugs
@@ -485,26 +741,39 @@ def _medication_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str 
     if not drugs and not classes:
         return [], None
     spec: dict[str, Any] = {"medication": {k: v for k, v in (("drugs", drugs), ("classes", classes)) if v}}
+    since = _SINCE.search(text)
     window = _WINDOW.search(text)
-    if window:
+    if since:
+        unit = since.group(3).lower()
+        if unit.startswith("half"):
+            spec["within_half_lives"] = parse_number(since.group(2))
+        else:
+            spec["within"] = f"{since.group(2)} {_time_unit(unit)}"
+        when: re.Match[str] | None = since
+        if since.group(1).lower() in ("at least", "more than", "over", "a minimum of", "minimum of", ">=", ">"):
+            span = (min(since.start(), names[0].start_char), max(since.end(), names[-1].end_char))
+            cover = ((since.start(), since.end()), *((e.start_char, e.end_char) for e in names))
+            return [_Atom("medication", {"not": spec}, *span, cover=cover)], None
+    elif window:
         number = window.group(1) or window.group(3)
         unit = (window.group(2) or window.group(4)).lower()
         if unit.startswith("half"):
             spec["within_half_lives"] = parse_number(number)
         else:
             spec["within"] = f"{number} {_time_unit(unit)}"
-        span = (min(window.start(), names[0].start_char), max(window.end(), names[-1].end_char))
+        when = window
     elif _CURRENT.search(text):
         spec["current"] = True
         when = _CURRENT.search(text)
-        span = (min(when.start(), names[0].start_char), max(when.end(), names[-1].end_char))
     elif _EVER.search(text):
         spec["ever"] = True
         when = _EVER.search(text)
-        span = (min(when.start(), names[0].start_char), max(when.end(), names[-1].end_char))
     else:
         return [], "a medicine is named without a time frame (now, ever, or within a period)"
-    return [_Atom("medication", spec, *span)], None
+    assert when is not None
+    span = (min(when.start(), names[0].start_char), max(when.end(), names[-1].end_char))
+    cover = ((when.start(), when.end()), *((e.start_char, e.end_char) for e in names))
+    return [_Atom("medication", spec, *span, cover=cover)], None
 
 
 def _time_unit(word: str) -> str:

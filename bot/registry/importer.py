@@ -191,9 +191,11 @@ def _criteria(text: str) -> tuple[dict[str, list[dict[str, Any]]], Coverage]:
     coverage = Coverage()
     out: dict[str, list[dict[str, Any]]] = {"inclusion": [], "exclusion": []}
     ids: dict[int, str] = {}
-    for index, line in enumerate(split_criteria(text)):
+    lines = split_criteria(text)
+    for index, line in enumerate(lines):
         kind = line.kind if line.kind in ("inclusion", "exclusion") else "inclusion"
-        parsed = parse_line(line.text, line.kind)
+        lead_in = lines[line.parent].text if line.parent is not None else ""
+        parsed = parse_line(line.text, line.kind, lead_in if lead_in.rstrip().endswith(":") else None)
         sub_item = line.parent is not None and line.parent in ids
         coverage.add(parsed, sub_item)
         cid = f"{kind[:2]}{len(out[kind]) + 1}"

@@ -168,3 +168,11 @@ def test_borderline_concepts_are_checked_when_parsed():
 def test_chronic_kidney_disease_is_not_organ_failure_but_kidney_failure_is():
     assert ev({"fact": "organ_failure", "is": True}, diagnoses=["ckd"]).value is None
     assert ev({"fact": "organ_failure", "is": True}, diagnoses=["esrd"]).value is True
+
+
+def test_a_medicine_known_only_by_name_is_never_counted_out_of_a_class():
+    """Drugs from the drug-name package have no class: a class rule leaves them to the study team."""
+    rule = {"medication": {"classes": ["corticosteroid"]}, "current": True}
+    on_budesonide = ev(rule, medications={"taken": [{"drug": "budesonide", "current": True}], "complete": True})
+    assert on_budesonide.value is None and "budesonide" in on_budesonide.reasons[0]
+    assert ev(rule, medications={"taken": [{"drug": "hydroxyurea", "current": True}], "complete": True}).value is False

@@ -194,3 +194,120 @@ def test_times_uln_uses_the_kept_table_and_never_decides_alone():
 ])
 def test_several_age_ranges_for_different_groups_stay_manual(text):
     assert "several age ranges" in parse_line(text, "inclusion").manual
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("  1. Age ≥ 18, male or female;", {"fact": "age", "op": ">=", "value": 18, "unit": "year"}),  # years by default
+    ("aged over 18", {"fact": "age", "op": ">=", "value": 18, "unit": "year"}),
+    ("Over 18 years", {"fact": "age", "op": ">=", "value": 18, "unit": "year"}),  # nothing else in the line
+    ("18 years or older", {"fact": "age", "op": ">=", "value": 18, "unit": "year"}),
+    ("Ages of 18 and above", {"fact": "age", "op": ">=", "value": 18, "unit": "year"}),
+    ("Age > 18 and < 75", {"all": [{"fact": "age", "op": ">=", "value": 18, "unit": "year"},
+                                   {"fact": "age", "op": "<", "value": 75, "unit": "year"}]}),
+])
+def test_age_lines_as_registers_write_them(text, expected):
+    assert rule(text) == expected
+
+
+@pytest.mark.parametrize("text", ["Disease duration over 5 years", "Symptoms for more than 6 months"])
+def test_a_span_of_time_is_not_an_age(text):
+    assert rule(text) is None
+
+
+def test_an_age_bound_the_parser_did_not_read_leaves_the_line_partial():
+    parsed = parse_line("Male or female subjects ≥ 12 to < 18 years of age", "inclusion")
+    assert parsed.rule == {"fact": "age", "op": "<", "value": 18, "unit": "year"}
+    assert parsed.partial == "sufficient"
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    ("Serum creatinine ≤ 1.5 mg/dL.", "inclusion", {"fact": "creatinine", "op": "<=", "value": 1.5, "unit": "mg/dL"}),
+    ("eGFR < 45 mL/min/1.73 m2", "exclusion", {"fact": "egfr", "op": "<", "value": 45, "unit": "mL/min/1.73 m2"}),
+    ("creatinine clearance below 10 ml per minute", "exclusion",
+     {"fact": "creatinine_clearance", "op": "<", "value": 10, "unit": "ml/min"}),
+    ("HbA1c >8%", "exclusion", {"fact": "hba1c", "op": ">", "value": 8, "unit": "%"}),
+    ("QTc > 470 ms", "exclusion", {"fact": "qtc", "op": ">", "value": 470, "unit": "ms"}),
+    ("Patients with BMI>40", "exclusion", {"fact": "bmi", "op": ">", "value": 40}),  # sign against the words
+    ("Body mass index between 18.5 and 30 kg/m2", "inclusion",
+     {"all": [{"fact": "bmi", "op": ">=", "value": 18.5}, {"fact": "bmi", "op": "<=", "value": 30}]}),
+    ("Systolic blood pressure ≥160 mmHg or diastolic blood pressure ≥100 mmHg", "exclusion",
+     {"any": [{"fact": "systolic_bp", "op": ">=", "value": 160, "unit": "mmHg"},
+              {"fact": "diastolic_bp", "op": ">=", "value": 100, "unit": "mmHg"}]}),
+])
+def test_more_measurements_with_their_units_and_ranges(text, kind, expected):
+    assert rule(text, kind) == expected
+
+
+def test_hba1c_in_mmol_per_mol_is_not_read_as_a_percentage():
+    parsed = parse_line("HbA1c > 53 mmol/mol", "exclusion")
+    assert parsed.rule is None and "unit" in parsed.manual
+
+
+def test_times_normal_is_read_as_the_upper_limit_of_normal_and_stays_partial():
+    parsed = parse_line("Bilirubin no greater than 1.5 times normal", "inclusion")
+    assert parsed.rule == {"fact": "bilirubin", "op": "<=", "value": 31.5, "unit": "umol/L"}
+    assert parsed.partial == "sufficient"
+
+
+def test_no_older_than_is_an_upper_bound():
+    parsed = parse_line("Patients 11 to no older than 17 years of age", "inclusion")
+    assert ("age", "<=", 17, "year") in parsed.stated
+    assert all(op != ">" for _m, op, _v, _u in parsed.stated)
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    ("Fertile patients must use effective contraception", "inclusion",
+     {"any": [{"fact": "fertile", "is": False}, {"fact": "contraception", "is": True}]}),
+    ("Men must use effective barrier contraception during and for 1 month after study", "inclusion",
+     {"fact": "contraception", "is": True}),
+    ("Women of childbearing potential not using adequate contraception", "exclusion",
+     {"all": [{"fact": "fertile", "is": True}, {"fact": "contraception", "is": False}]}),
+])
+def test_birth_control_lines_are_partial_in_the_direction_that_never_rules_out(text, kind, expected):
+    parsed = parse_line(text, kind)
+    assert parsed.rule == expected
+    assert parsed.partial == ("sufficient" if kind == "inclusion" else "necessary")
+
+
+def test_a_measure_outside_the_facts_is_named_in_the_reason_but_never_a_rule():
+    parsed = parse_line("MMSE score of 24 or more", "inclusion")
+    assert parsed.rule is None
+    assert "MMSE" in parsed.manual
+    assert parsed.stated == (("MMSE score", ">=", 24, None),)
+    fev = parse_line("FEV1 < 50% of predicted", "exclusion")
+    assert fev.rule is None and ("FEV1", "<", 50, "%") in fev.stated
+
+
+def test_a_line_of_unknown_kind_shows_what_it_measures_without_a_rule():
+    parsed = parse_line("Age 18 to 65 years", "unknown")
+    assert parsed.rule is None
+    assert ("age", ">=", 18, "year") in parsed.stated
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("Patients taking inducers of CYP3A4 should be encouraged to switch to another medicine such as ibuprofen",
+     "allowed or advised"),
+    ("Patients who previously participated in any hydroxyurea study", "another trial"),
+])
+def test_lines_that_are_not_requirements_about_the_person_stay_manual(text, why):
+    parsed = parse_line(text, "exclusion")
+    assert parsed.rule is None and why in parsed.manual
+
+
+def test_words_between_a_time_frame_and_a_medicine_are_not_taken_as_read():
+    parsed = parse_line("Prior immunotherapy with an anti-PD-1 antibody or any study with hydroxyurea", "exclusion")
+    assert parsed.rule is None or parsed.partial == "necessary"
+    ruled = parse_line("Prior hydroxyurea or any immune checkpoint antibody", "exclusion")
+    assert ruled.rule == {"medication": {"drugs": ["hydroxyurea"]}, "ever": True}
+    assert ruled.partial == "necessary"
+
+
+@pytest.mark.parametrize("text", [
+    "Known hypersensitivity to hydroxyurea or prior intolerance",
+    "Contraindications for pregabalin",
+    "History of drug abuse (amphetamine, cocaine)",
+    "Disease refractory to prior hydroxyurea",
+])
+def test_a_medicine_named_for_something_else_than_its_use_is_not_a_medication_rule(text):
+    parsed = parse_line(text, "exclusion")
+    assert parsed.rule is None or "medication" not in json.dumps(parsed.rule)
