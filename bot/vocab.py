@@ -55,6 +55,7 @@ class DrugClass:
     label: str
     parent: str | None
     synonyms: tuple[str, ...] = ()
+    members_atc: tuple[str, ...] = ()  # every curated drug whose ATC code starts so belongs to the class
 
 
 class Vocabulary:
@@ -146,7 +147,7 @@ def vocabulary() -> Vocabulary:
         for key, raw in concepts_raw.items()
     }
     classes = {
-        key: DrugClass(key, raw["label"], raw.get("parent"), _tuple(raw, "synonyms"))
+        key: DrugClass(key, raw["label"], raw.get("parent"), _tuple(raw, "synonyms"), _tuple(raw, "members_atc"))
         for key, raw in drugs_raw["classes"].items()
     }
     drugs = {
@@ -154,8 +155,16 @@ def vocabulary() -> Vocabulary:
                   _tuple(raw, "brands"), _tuple(raw, "classes"), raw.get("half_life_days"))
         for key, raw in drugs_raw["drugs"].items()
     }
+    drugs = {key: _with_atc_classes(drug, classes) for key, drug in drugs.items()}
     drugs = _with_package_drugs(drugs, concepts, classes)
     return Vocabulary(_with_icd10_concepts(concepts, drugs, classes), drugs, classes)
+
+
+def _with_atc_classes(drug: Drug, classes: dict[str, DrugClass]) -> Drug:
+    """The drug with the classes its ATC code puts it in (a class's `members_atc`)."""
+    extra = tuple(c.id for c in classes.values() if drug.atc and c.id not in drug.classes
+                  and any(drug.atc.startswith(prefix) for prefix in c.members_atc))
+    return replace(drug, classes=drug.classes + extra) if extra else drug
 
 
 def _with_icd10_concepts(curated: dict[str, Concept], drugs: dict[str, Drug],

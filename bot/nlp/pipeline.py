@@ -74,6 +74,9 @@ def _vocabulary_patterns() -> list[dict]:
             patterns.append({"label": "DIAG", "pattern": phrase, "id": concept.id})
         for phrase in concept.synonyms_cs:
             patterns.append({"label": "DIAG", "pattern": [{"ORTH": t} for t in phrase.split()], "id": concept.id})
+    for cls in voc.classes.values():
+        for phrase in cls.synonyms:
+            patterns.append({"label": "CLASS", "pattern": phrase, "id": cls.id})
     for drug in voc.drugs.values():
         if not drug.curated:
             continue  # looked up by package_drug_names: ten thousand phrase patterns would take seconds to build

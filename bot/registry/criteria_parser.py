@@ -86,7 +86,7 @@ _AGE_RANGE = re.compile(r"(?:between\s+|from\s+)?(\d{1,3})\s*(?:years?\s*)?(?:-|
 _AGE_OP_BEFORE = re.compile(r"(" + _OP + r")\s*(\d{1,3})\s*" + _AGE_UNIT + _NOT_AGE + r"(?:\s*(?:of age|old))?",
                             re.I)
 _AGE_OP_AFTER = re.compile(r"(\d{1,3})\s*" + _AGE_UNIT + r"\s*(?:of age|old)?\s*(?:or|and)\s*"
-                           r"(older|above|over|younger|under)\b(?!\s*than)", re.I)
+                           r"(older|above|over|more|younger|under|less)\b(?!\s*than)", re.I)
 # "aged 18-65", "age 12 to 74": a range right after the word age is in years when no unit follows.
 _AGE_RANGE_BARE = re.compile(r"\bage[ds]?\s*[:：]?\s*(?:of\s+)?(?:between|from)?\s*(\d{1,3})\s*(?:-|–|to|and)\s*"
                              r"(\d{1,3})\b"
@@ -137,6 +137,10 @@ _BREASTFEEDING = re.compile(r"\b(?:breast[- ]?feeding|lactating|lactation|nursin
 _NOT_PREGNANT_NOW = re.compile(r"\b(avoid\w*|prevent\w*|risk|potential|test\w*|becom\w*|intend\w*|intention|plan\w*|"
                                r"contracept\w*|childbearing|child-bearing|complet\w*|previous|prior|history|after|"
                                r"termination|outcome|during|through|until)\W+(?:\w+\W+){0,2}$", re.I)
+_NOT_PREGNANT_ANY = re.compile(r"\b(?:(?:must|should|may|can|will)\s+not|cannot|not)\s+be\s+pregnant"
+                               r"(?:\s*(?:or|nor|and|,|/)\s*(?:nursing|lactating|breast[- ]?feeding))?\b|"
+                               r"\bnon-?pregnant(?:\s*(?:or|and|,|/)\s*non-?(?:nursing|lactating|breast[- ]?feeding))?\b",
+                               re.I)
 _NEGATIVE_TEST = re.compile(r"\bnegative\s+(?:serum\s+|urine\s+|blood\s+|β-?hcg\s+|b-?hcg\s+)?pregnancy\s+test\b",
                             re.I)
 _TIME_UNIT = r"(hours?|hrs?|h|days?|weeks?|wks?|months?|years?|half[- ]lives|half[- ]life)"
@@ -150,6 +154,9 @@ _NOT_TAKING = re.compile(r"\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*|contrain
 _SINCE = re.compile(r"\b(at least|more than|over|a minimum of|minimum of|>=|>|less than|fewer than|under|within|<=|<)\s*"
                     + _NUM + r"\s*" + _TIME_UNIT + r"\s+(?:have\s+)?(?:elapsed\s+|passed\s+)?(?:since|from|after)\b",
                     re.I)
+_TO_BE_GIVEN = re.compile(r"\b(?:willing|agree\w*|able|scheduled|planned|plans?|planning|going|will|candidates?|"
+                          r"eligible|indicated|intend\w*|expected)\s+(?:to\s+|for\s+)?(?:be\s+)?(?:receive|take|use|start|"
+                          r"treated|undergo|given|initiat\w*)", re.I)
 _CURRENT = re.compile(r"\b(current(?:ly)?|concomitant|ongoing|receiving|taking|on treatment with|"
                       r"concurrent(?:ly)?|at the time of)\b", re.I)
 _EVER = re.compile(r"\b(prior|previous(?:ly)?|history of|ever|past|previously treated|earlier)\b", re.I)
@@ -200,12 +207,22 @@ class _Atom:
     more_stated: tuple[tuple[str, str, float, str | None], ...] = ()  # the upper bound of a range
     # The words the rule reads, when not the whole span: a medicine's names and its time frame, not the words between.
     cover: tuple[tuple[int, int], ...] = ()
+    untimed: bool = False  # a medicine named with no time frame, read as "ever taken"
 
 
 def _manual(text: str, kind: str, why: str, stated: tuple[tuple[str, str, float, str | None], ...] = ()) -> ParsedLine:
     return ParsedLine(text, kind, None, why, stated=stated)
 
 
+# The legacy PDQ layout's body-system labels before a requirement ("Hepatic: Bilirubin no greater than 2 mg/dL"):
+# a heading, not part of the requirement.
+_PDQ_SYSTEM = re.compile(r"^(?:Hematopoietic|Hepatic|Renal|Cardiovascular|Pulmonary|Neurologic|Gastrointestinal|"
+                         r"Immunologic|Other|Biologic therapy|Chemotherapy|Endocrine therapy|Radiotherapy|Surgery)"
+                         r"\s*:\s*(?=\S)")
+# "Performance status: WHO 0-2", "Performance status: Zubrod 0-1", "Performance status: 0-2": the 0 to 4 scale
+# that ECOG, Zubrod, WHO, SWOG, GOG and CALGB share (Karnofsky and Lansky run from 0 to 100).
+_PDQ_PERFORMANCE = re.compile(r"^Performance status\s*:\s*(?:ECOG|Zubrod|WHO|SWOG|GOG|CALGB|ECOG/Zubrod)?\s*"
+                              r"(\d)\s*(?:-|–|to)\s*(\d)\b(?!\s*%)", re.I)
 # Comparison signs written against their words ("BMI>30kg/m2", "CDR >/= 1"), spaced so that terms are tokens.
 _SIGN = re.compile(r"\s*(≥|≤|>/=|</=|>=|<=|=>|=<|>|<)\s*")
 _SIGN_SPELLING = {">/=": ">=", "</=": "<="}
@@ -220,6 +237,10 @@ def parse_line(text: str, kind: str, lead_in: str | None = None) -> ParsedLine:
     if lead_in and kind == "exclusion":
         lead_in = re.sub(r"^\s*(?:excluded|exclusions?)\b:?\s*", "", lead_in, flags=re.I)  # the kind, not a negation
     whole = f"{' '.join(lead_in.split())} {text}" if lead_in else text
+    whole = _PDQ_SYSTEM.sub("", whole)
+    scale = _PDQ_PERFORMANCE.match(whole)
+    if scale and int(scale.group(1)) < int(scale.group(2)) <= 4:
+        whole = f"ECOG performance status {scale.group(1)}-{scale.group(2)}{whole[scale.end():]}"
     spaced = _SIGN.sub(lambda m: f" {_SIGN_SPELLING.get(m.group(1), m.group(1))} ", whole).strip()
     parsed = _parse(spaced, kind)
     parsed.text = text
@@ -276,9 +297,13 @@ def _parse(text: str, kind: str) -> ParsedLine:
         return _manual(text, kind, f"the rule read does not check: {error.message}", _stated(atoms) + others)
     kinds = tuple(dict.fromkeys(a.kind for a in atoms))
     stated = _stated(atoms) + others
-    if any(a.rule == {"fact": "pregnant", "is": False} for a in atoms):
+    if any(a.kind == "pregnancy_test" for a in atoms):
         # "a negative pregnancy test": not being pregnant is needed, the test itself is for the study team.
         return ParsedLine(text, kind, rule, None, "the pregnancy test itself", "necessary", kinds, stated)
+    if any(a.untimed for a in atoms):
+        partial = "necessary" if kind == "exclusion" else "sufficient"
+        return ParsedLine(text, kind, rule, None, "when the medicine was taken: the line gives no time frame",
+                          partial, kinds, stated)
     if any(a.kind == "contraception" for a in atoms):
         # The fact is the willingness to use birth control during the study; the method, the period after it
         # and whether it is in use today stay for the study team, in the direction that never rules anyone out.
@@ -640,9 +665,18 @@ def _pregnancy_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str |
     atoms: list[_Atom] = []
     test = _NEGATIVE_TEST.search(text)
     if test:
-        return [_Atom("pregnancy", {"fact": "pregnant", "is": False}, test.start(), test.end())], None
+        return [_Atom("pregnancy_test", {"fact": "pregnant", "is": False}, test.start(), test.end())], None
     if kind == "inclusion":
-        return [], None  # a trial that requires a pregnancy is rare enough to stay manual
+        # "Women must not be pregnant or lactating", "non-pregnant"; a trial that requires a pregnancy is rare
+        # enough to stay manual.
+        not_pregnant = _NOT_PREGNANT_ANY.search(text)
+        if not not_pregnant:
+            return [], None
+        parts: list[dict[str, Any]] = [{"fact": "pregnant", "is": False}]
+        if re.search(r"nursing|lactating|breast", not_pregnant.group(0), re.I):
+            parts.append({"fact": "breastfeeding", "is": False})
+        rule = parts[0] if len(parts) == 1 else {"all": parts}
+        return [_Atom("pregnancy", rule, not_pregnant.start(), not_pregnant.end())], None
     for pattern, key in ((_PREGNANT, "pregnant"), (_BREASTFEEDING, "breastfeeding")):
         m = pattern.search(text)
         if m and not _NOT_PREGNANT_NOW.search(text[:m.start()]):
@@ -732,6 +766,8 @@ def _medication_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str 
         return [], "a medicine under a negation the parser cannot scope"
     if _NOT_TAKING.search(text):
         return [], "an allergy, intolerance, contraindication or misuse of a medicine: not the same as taking it"
+    if _TO_BE_GIVEN.search(text):
+        return [], "a medicine the person is to receive (in the study or as planned care), not one taken"
     voc = vocabulary()
     whole_class = {e.text: voc.class_for_word(e.text) for e in names}  # "corticosteroids" names the class
     drugs = sorted({e.ent_id_ for e in names if e.label_ == "DRUG" and e.ent_id_ in voc.drugs
@@ -741,6 +777,8 @@ def _medication_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str 
     if not drugs and not classes:
         return [], None
     spec: dict[str, Any] = {"medication": {k: v for k, v in (("drugs", drugs), ("classes", classes)) if v}}
+    if "chemotherapy" in classes and "anticancer" not in classes:
+        spec["medication"]["borderline"] = ["anticancer"]  # hydroxyurea, kinase inhibitors: chemotherapy or not?
     since = _SINCE.search(text)
     window = _WINDOW.search(text)
     if since:
@@ -769,7 +807,12 @@ def _medication_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str 
         spec["ever"] = True
         when = _EVER.search(text)
     else:
-        return [], "a medicine is named without a time frame (now, ever, or within a period)"
+        # No time frame: "ever taken" is the one reading every other reading lies inside, so the rule is kept
+        # partial, and when it was taken is for the study team.
+        spec["ever"] = True
+        span = (names[0].start_char, names[-1].end_char)
+        return [_Atom("medication", spec, *span, cover=tuple((e.start_char, e.end_char) for e in names),
+                      untimed=True)], None
     assert when is not None
     span = (min(when.start(), names[0].start_char), max(when.end(), names[-1].end_char))
     cover = ((when.start(), when.end()), *((e.start_char, e.end_char) for e in names))

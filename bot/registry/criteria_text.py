@@ -634,9 +634,39 @@ def _finish(records: list[_Record]) -> list[CriterionLine]:
     return result
 
 
+# The legacy PDQ layout's sub-headings. Some records run them together on one line ("PATIENT CHARACTERISTICS: Age:
+# 18 and over Performance status: ECOG 0-2 Hematopoietic: ..."); each starts a line of its own there.
+_PDQ_LABEL = re.compile(
+    r"(?<=\S)\s+(?=(?:DISEASE CHARACTERISTICS|PATIENT CHARACTERISTICS|PRIOR CONCURRENT THERAPY|Age|Sex|"
+    r"Menopausal status|Performance [Ss]tatus|Life [Ee]xpectancy|Hematopoietic|Hepatic|Renal|Cardiovascular|"
+    r"Pulmonary|Neurologic|Gastrointestinal|Immunologic|Other|Biologic therapy|Chemotherapy|Endocrine therapy|"
+    r"Radiotherapy|Surgery)\s*:)")
+
+
+# Inside such a run-in line, each requirement starts with a capital after a word that ends the one before
+# ("... at least 1,500/mm3 Platelet count at least 100,000/mm3", "No active infection Not pregnant or nursing").
+_PDQ_ITEM = re.compile(
+    r"(?<=[a-z0-9%)\]])\s+(?=(?:No|Not|At least|More than|Less than|Greater than|Fertile|Negative|Absolute|Platelet|"
+    r"Platelets|WBC|Hemoglobin|Hematocrit|Granulocyte|Neutrophil|Bilirubin|AST|ALT|SGOT|SGPT|Alkaline|Creatinine|"
+    r"Transaminases|Prior|Concurrent|Recovered|HIV|Karnofsky|ECOG|Zubrod|Lansky|Must|Adequate|Normal|Effective)\b"
+    r"(?!\s*[:(]))")
+
+
+def _unfold_run_in_labels(text: str) -> str:
+    """Break a line holding two or more PDQ sub-headings before each of them, and each sub-heading's run of
+    requirements before each requirement."""
+    out = []
+    for line in text.split("\n"):
+        labels = len(_PDQ_LABEL.findall(line))
+        if labels >= 2 or (labels == 1 and re.match(r"^\s*[A-Z ]{8,}:", line)):
+            line = "\n\n".join(_PDQ_ITEM.sub("\n\n", part) for part in _PDQ_LABEL.sub("\n\n", line).split("\n\n"))
+        out.append(line)
+    return "\n".join(out)
+
+
 def split_criteria(text: str) -> list[CriterionLine]:
     """The criterion lines of an eligibility-criteria text, in the register's order."""
-    lines = _logical_lines(text or "")
+    lines = _logical_lines(_unfold_run_in_labels(text or ""))
     prose = not any(_marker(line.text) for line in lines if not line.blank)
     splitter = _Splitter(prose=prose)
     splitter.feed(lines)

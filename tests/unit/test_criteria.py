@@ -176,3 +176,11 @@ def test_a_medicine_known_only_by_name_is_never_counted_out_of_a_class():
     on_budesonide = ev(rule, medications={"taken": [{"drug": "budesonide", "current": True}], "complete": True})
     assert on_budesonide.value is None and "budesonide" in on_budesonide.reasons[0]
     assert ev(rule, medications={"taken": [{"drug": "hydroxyurea", "current": True}], "complete": True}).value is False
+
+
+def test_classes_given_by_atc_code_take_in_the_curated_drugs_of_that_code():
+    rule = {"medication": {"classes": ["chemotherapy"], "borderline": ["anticancer"]}, "ever": True}
+    assert ev(rule, medications=[{"drug": "cyclophosphamide", "current": True}]).value is True  # L01AA01
+    on_hydroxyurea = ev(rule, medications={"taken": [{"drug": "hydroxyurea", "current": True}], "complete": True})
+    assert on_hydroxyurea.value is None  # anticancer (L01XX05) but not cytotoxic: for the study team
+    assert ev(rule, medications={"taken": [{"drug": "warfarin", "current": True}], "complete": True}).value is False

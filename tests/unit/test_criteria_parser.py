@@ -55,7 +55,6 @@ def test_labs_joined_by_and_in_an_inclusion_are_all_required():
     ("Adequate bone marrow function", "no statement"),
     ("Patients with no history of malignancy", "negation"),
     ("Patients not receiving hydroxyurea", "negation"),
-    ("Hydroxyurea", "time frame"),
     ("Gestational age 35 to 39 weeks", "no statement"),
 ])
 def test_what_it_cannot_read_with_confidence_stays_manual_with_why(text, why):
@@ -311,3 +310,38 @@ def test_words_between_a_time_frame_and_a_medicine_are_not_taken_as_read():
 def test_a_medicine_named_for_something_else_than_its_use_is_not_a_medication_rule(text):
     parsed = parse_line(text, "exclusion")
     assert parsed.rule is None or "medication" not in json.dumps(parsed.rule)
+
+
+@pytest.mark.parametrize(("kind", "partial"), [("exclusion", "necessary"), ("inclusion", "sufficient")])
+def test_a_medicine_with_no_time_frame_is_read_as_ever_taken_and_never_decides_against(kind, partial):
+    parsed = parse_line("Hydroxyurea", kind)
+    assert parsed.rule == {"medication": {"drugs": ["hydroxyurea"]}, "ever": True}
+    assert parsed.partial == partial and "time frame" in parsed.also_check
+
+
+def test_a_line_about_chemotherapy_leaves_other_anticancer_medicines_to_the_study_team():
+    parsed = parse_line("At least 4 weeks since prior chemotherapy", "inclusion")
+    assert parsed.rule == {"not": {"medication": {"classes": ["chemotherapy"], "borderline": ["anticancer"]},
+                                   "within": "4 weeks"}}
+
+
+def test_a_sub_item_keeps_the_time_frame_of_its_lead_in():
+    parsed = parse_line("Isoniazid.", "exclusion", "Excluded within 30 days of study entry:")
+    assert parsed.rule == {"medication": {"drugs": ["isoniazid"]}, "within": "30 days"}
+    assert parsed.text == "Isoniazid."
+    assert parse_line("Ribavirin.", "inclusion", "Allowed within 48 hours of study entry:").rule is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Performance status: WHO 0-2", {"all": [{"fact": "ecog", "op": ">=", "value": 0}, {"fact": "ecog", "op": "<=",
+                                                                                         "value": 2}]}),
+    ("Hepatic: Bilirubin no greater than 2.0 mg/dL", {"fact": "bilirubin", "op": "<=", "value": 2, "unit": "mg/dL"}),
+    ("Other: Not pregnant or nursing", {"all": [{"fact": "pregnant", "is": False},
+                                                {"fact": "breastfeeding", "is": False}]}),
+])
+def test_pdq_body_system_labels_are_headings_not_part_of_the_requirement(text, expected):
+    assert rule(text) == expected
+
+
+def test_a_pdq_performance_status_in_hundreds_is_not_read_as_the_0_to_4_scale():
+    assert rule("Performance status: 60-100") is None

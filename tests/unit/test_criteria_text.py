@@ -498,3 +498,21 @@ def test_legacy_pdq_sections_are_requirements_with_their_heading():
     lines = split_criteria(text)
     assert [(line.kind, line.heading) for line in lines] == [("inclusion", "DISEASE CHARACTERISTICS"),
                                                             ("inclusion", "PATIENT CHARACTERISTICS")]
+
+
+def test_pdq_sub_headings_run_together_on_one_line_are_split_into_their_requirements():
+    text = ("PATIENT CHARACTERISTICS: Age: 18 and over Performance status: WHO 0-2 Hematopoietic: Absolute neutrophil "
+            "count at least 1,500/mm3 Platelet count at least 100,000/mm3 Other: Not pregnant or nursing No active "
+            "infection\n\nPRIOR CONCURRENT THERAPY: Chemotherapy: No prior mitomycin")
+    lines = split_criteria(text)
+    assert [line.text for line in lines] == [
+        "Age: 18 and over", "Performance status: WHO 0-2", "Hematopoietic: Absolute neutrophil count at least 1,500/mm3",
+        "Platelet count at least 100,000/mm3", "Other: Not pregnant or nursing", "No active infection",
+        "Chemotherapy: No prior mitomycin"]
+    assert {line.kind for line in lines} == {"inclusion"}
+
+
+def test_a_line_with_one_label_in_ordinary_text_is_not_split():
+    text = "Inclusion Criteria:\n- Patients with relapsed disease. Other: any prior therapy allowed"
+    assert [line.text for line in split_criteria(text)] == [
+        "Patients with relapsed disease. Other: any prior therapy allowed"]
