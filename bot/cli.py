@@ -259,6 +259,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         cov = report.coverage.to_dict()
         print(f"criterion lines: {cov['lines']}; rules: {cov['rules']}; partly: {cov['partial']}; "
               f"manual: {cov['manual']}; covered by a rule, wholly or partly: {cov['covered_share']}")
+        print(f"lines that state no requirement of their own (lead-ins, pointers, 'not specified'): "
+              f"{cov['structural_lines']}; covered share of the other lines: "
+              f"{cov['covered_share_of_criterion_lines']}")
         print("rules by kind: " + ", ".join(f"{k} {n}" for k, n in cov["rules_by_kind"].items()))
         print("commonest reasons a line stays manual:")
         for reason, count in cov["manual_reasons"].items():

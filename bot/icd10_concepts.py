@@ -28,6 +28,8 @@ _NOT_A_PLAIN_NAME = re.compile(r"\b(other|others|unspecified|not elsewhere|elsew
                                r"and|or|specified|nos|history|presence|status|sequelae|complicating|affecting|"
                                r"certain|ill-defined|unknown|personal|family|newborn|fetus|foetus|maternal|"
                                r"pregnancy|childbirth|puerperium|classified)\b|[,:;/]", re.I)
+# ICD-10 titles that are everyday words in criteria text ("treatment planning or delivery", "plagued by").
+_EVERYDAY_WORDS = frozenset({"delivery", "plague", "pinta"})
 # British spellings of ICD-10 (WHO) and their American forms, so that both spellings of a name match.
 _AMERICAN = ((r"aemia", "emia"), (r"haem", "hem"), (r"oedema", "edema"), (r"oesoph", "esoph"), (r"ischaem", "ischem"),
              (r"tumour", "tumor"), (r"paediatr", "pediatr"), (r"oestr", "estr"), (r"leukaem", "leukem"),
@@ -56,7 +58,7 @@ def plain_names(description: str) -> list[str]:
     """The names a criterion line or a person may write for an ICD-10 title, or none when it is not plain."""
     name = re.sub(r"\s*[\[(][^\])]*[\])]", "", description).strip()
     name = re.sub(r"\s+", " ", name)
-    if len(name) < 5 or _NOT_A_PLAIN_NAME.search(name):
+    if len(name) < 5 or _NOT_A_PLAIN_NAME.search(name) or name.lower() in _EVERYDAY_WORDS:
         return []
     names = [name]
     eponym = re.match(r"^([A-Z][a-z]+) (disease|syndrome)$", name)

@@ -128,7 +128,9 @@ _OTHER_TRIAL = re.compile(r"\b(?:clinical trials?|clinical stud(?:y|ies)|investi
 # A line that says what is allowed or advised, not what is required: "should be encouraged to switch".
 _NOT_A_REQUIREMENT = re.compile(r"\b(?:should be encouraged|are encouraged|will be allowed|(?:is|are) allowed|"
                                 r"(?:is|are) permitted|may continue|may be included|at the discretion of)\b|"
-                                r"^(?:allowed|permitted|recommended)\b", re.I)
+                                r"^(?:allowed|permitted|recommended)\b|\bwill not be excluded\b|"
+                                r"\bno (?:one|subjects?|patients?|participants?|persons?|individuals?) will be excluded\b",
+                                re.I)
 _NOT_SPECIFIED = re.compile(r"^(?:[\w /-]{1,40}[:：]\s*)?not specified\W*$", re.I)
 _PREGNANT = re.compile(r"\bpregnan(?:t|cy)\b", re.I)
 _BREASTFEEDING = re.compile(r"\b(?:breast[- ]?feeding|lactating|lactation|nursing(?= (?:mothers?|women|females|"
@@ -152,9 +154,9 @@ _NOT_TAKING = re.compile(r"\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*|contrain
                          r"abuse|misuse|dependen\w*|addict\w*|overdose|poisoning|resistan\w*|refractory)\b", re.I)
 # "At least 4 weeks since prior chemotherapy" (none within the window), "less than 2 weeks since the last dose".
 _SINCE = re.compile(r"\b(at least|more than|over|a minimum of|minimum of|>=|>|less than|fewer than|under|within|<=|<)\s*"
-                    + _NUM + r"\s*" + _TIME_UNIT + r"\s+(?:have\s+)?(?:elapsed\s+|passed\s+)?(?:since|from|after)\b",
+                    + _NUM + r"\s*" + _TIME_UNIT + r"\s+(?:have\s+)?(?:elapsed\s+|passed\s+)?(?:since|from)\b",
                     re.I)
-_TO_BE_GIVEN = re.compile(r"\b(?:willing|agree\w*|able|scheduled|planned|plans?|planning|going|will|candidates?|"
+_TO_BE_GIVEN = re.compile(r"\b(?:willing|agree\w*|able|scheduled|planned|plans?|planning|going|will|may|candidates?|"
                           r"eligible|indicated|intend\w*|expected)\s+(?:to\s+|for\s+)?(?:be\s+)?(?:receive|take|use|start|"
                           r"treated|undergo|given|initiat\w*)", re.I)
 _CURRENT = re.compile(r"\b(current(?:ly)?|concomitant|ongoing|receiving|taking|on treatment with|"
@@ -277,6 +279,11 @@ def _parse(text: str, kind: str) -> ParsedLine:
         return _manual(text, kind, "no statement the parser reads with confidence (age, sex, a lab value with its "
                                    "unit, pregnancy, a diagnosis or a medicine in the vocabulary)")
     ages = [a.rule["op"] for a in atoms if a.kind == "age"]
+    lows = [_years(a.rule) for a in atoms if a.kind == "age" and a.rule["op"] == ">="]
+    highs = [_years(a.rule) for a in atoms if a.kind == "age" and a.rule["op"] == "<"]
+    if lows and highs and max(lows) >= min(highs):
+        return _manual(text, kind, "age bounds that contradict each other (for different groups of people)",
+                       _stated(atoms) + others)
     if ages.count(">=") > 1 or ages.count("<") > 1:
         return _manual(text, kind, "several age ranges in one line (for different groups of people)",
                        _stated(atoms) + others)
@@ -474,7 +481,9 @@ def _join(atoms: list[_Atom], text: str, kind: str) -> tuple[dict[str, Any], boo
         how, sure = "all", True  # the bounds of one age range
     if how == "any" and all(a.kind == "diagnosis" for a in atoms):
         return {"fact": "diagnoses", "within": list(dict.fromkeys(c for a in atoms for c in a.rule["within"]))}, sure
-    return {how: [a.rule for a in atoms]}, sure
+    parts = [a.rule for a in atoms]
+    unique = [r for i, r in enumerate(parts) if r not in parts[:i]]  # "now or within 30 days": one fact, asked once
+    return (unique[0] if len(unique) == 1 else {how: unique}), sure
 
 
 def _atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]:
@@ -544,6 +553,10 @@ def _about_the_person(text: str, match: re.Match[str]) -> bool:
                 or _AGE_AFTER.match(text[match.end():])
                 or re.search(r"of age|years?[- ]old|yrs? old|\bolder\b|\byounger\b", match.group(0), re.I)
                 or _AGE_LINE_REST.match(text[:match.start()] + " " + text[match.end():]))
+
+
+def _years(rule: dict[str, Any]) -> float:
+    return rule["value"] * {"year": 1, "month": 1 / 12, "week": 7 / 365.25, "day": 1 / 365.25}[rule["unit"]]
 
 
 def _age_bound(op: str, value: int, unit: str, start: int, end: int) -> _Atom:
@@ -722,7 +735,9 @@ _FLAGS_READ = ("other_trial", "infection", "recurrent_infections", "hct", "dnr",
 
 
 def _flag_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]:
-    """ "Participation in another clinical trial", "active infection", "prior stem cell transplant"."""
+    """ "Participation in another clinical trial", "active infection", "prior stem cell transplant" (exclusions)."""
+    if kind != "exclusion":
+        return [], None  # an inclusion names these to rule them out or as a condition; "No X" is read as X turned
     atoms = []
     named_disease = any(e.label_ == "DIAG" for e in doc.ents)
     for ent in doc.ents:
@@ -758,8 +773,8 @@ def _diagnosis_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str |
 def _medication_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]:
     """Named medicines or classes with a time frame: now, ever, or within hours to years or half-lives."""
     names = [e for e in doc.ents if e.label_ in ("DRUG", "CLASS")]
-    if not names:
-        return [], None
+    if not names or _CONTRACEPTION.search(text):
+        return [], None  # medicines in a birth-control line are the study's or the method itself
     if _OTHER_TRIAL.search(text):
         return [], "a medicine given in another trial: whether that trial counts is for the study team"
     if any(e._.negated for e in names):

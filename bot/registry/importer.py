@@ -24,6 +24,7 @@ from bot.vocab import vocabulary
 _SCHEMA_REGISTERS = {"ClinicalTrials.gov", "CTIS", "EUCTR", "ISRCTN"}
 _AGE = re.compile(r"^(\d+)\s+(year|month|week|day)s?$", re.I)
 LABEL_CHARS = 80
+_POINTER = re.compile(r"^\W*see\b", re.I)  # "See Disease Characteristics": the requirement is elsewhere
 
 
 @dataclass
@@ -34,11 +35,16 @@ class Coverage:
     rules: int = 0
     partial: int = 0
     manual: int = 0
+    # Lines that state no requirement of their own: a lead-in whose sub-items carry the requirements ("Excluded
+    # within 30 days of study entry:"), a pointer to another section ("See Disease Characteristics"), "Not
+    # specified". Counted among the lines, and left out of the share of criterion lines.
+    structural: int = 0
     by_atom: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
 
-    def add(self, parsed: ParsedLine, forced_partial: bool) -> None:
+    def add(self, parsed: ParsedLine, forced_partial: bool, structural: bool = False) -> None:
         self.lines += 1
+        self.structural += structural
         if parsed.rule is None:
             self.manual += 1
             self.reasons[_reason_kind(parsed.manual or "")] += 1
@@ -54,13 +60,17 @@ class Coverage:
         self.rules += other.rules
         self.partial += other.partial
         self.manual += other.manual
+        self.structural += other.structural
         self.by_atom.update(other.by_atom)
         self.reasons.update(other.reasons)
 
     def to_dict(self) -> dict[str, Any]:
         covered = self.rules + self.partial
+        criteria = self.lines - self.structural
         return {"lines": self.lines, "rules": self.rules, "partial": self.partial, "manual": self.manual,
                 "covered_share": round(covered / self.lines, 3) if self.lines else None,
+                "structural_lines": self.structural,
+                "covered_share_of_criterion_lines": round(covered / criteria, 3) if criteria else None,
                 "rules_by_kind": dict(self.by_atom.most_common()),
                 "manual_reasons": dict(self.reasons.most_common(8))}
 
@@ -197,7 +207,9 @@ def _criteria(text: str) -> tuple[dict[str, list[dict[str, Any]]], Coverage]:
         lead_in = lines[line.parent].text if line.parent is not None else ""
         parsed = parse_line(line.text, line.kind, lead_in if lead_in.rstrip().endswith(":") else None)
         sub_item = line.parent is not None and line.parent in ids
-        coverage.add(parsed, sub_item)
+        lead_with_items = line.text.rstrip().endswith(":") and any(x.parent == index for x in lines[index + 1:])
+        coverage.add(parsed, sub_item, structural=lead_with_items or bool(
+            _POINTER.match(line.text) or (parsed.manual or "").startswith("the record states no requirement")))
         cid = f"{kind[:2]}{len(out[kind]) + 1}"
         ids[index] = cid
         criterion: dict[str, Any] = {"id": cid, "text": line.text if len(line.text) >= 3 else f"({line.text})",

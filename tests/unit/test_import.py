@@ -129,3 +129,18 @@ def test_a_register_age_field_that_contradicts_the_records_own_lines_is_not_appl
     trial, _ = import_trial(record)
     assert "min_age" not in (trial.data.get("population") or {})
     assert "contradicts its own criteria lines" in trial.data["criteria"]["inclusion"][0]["note"]
+
+
+def test_lead_ins_pointers_and_not_specified_are_counted_apart_and_sub_items_keep_the_lead_in_time_frame(v2):
+    record = next(r for r in read_ctgov([str(v2 / "NCT05594173.json")]) if hasattr(r, "trial_id"))
+    record.eligibility_text = ("Exclusion Criteria:\n\nExcluded within 30 days of study entry:\n\n  * Isoniazid.\n"
+                               "  * Ribavirin.\n\nSee Disease Characteristics\n\nLife expectancy: Not specified\n\n"
+                               "Pregnant or breastfeeding women.\n")
+    document, coverage = build_document(record)
+    exclusions = document["criteria"]["exclusion"]
+    isoniazid = next(c for c in exclusions if c["text"] == "Isoniazid.")
+    assert isoniazid["rule"] == {"medication": {"drugs": ["isoniazid"]}, "within": "30 days"}
+    assert isoniazid["partial"] == "necessary" and isoniazid["parent"]  # a sub-item never decides alone
+    counted = coverage.to_dict()
+    assert counted["lines"] == 6 and counted["structural_lines"] == 3
+    assert counted["covered_share_of_criterion_lines"] == 1.0
