@@ -225,7 +225,8 @@ class MedicationRule(Rule):
         # A medicine known only by name (from the drug-name package, with no class) may belong to a class the rule
         # names: the study team checks, the rule never counts it out.
         unsure += [u for u in meds.uses if u not in matching and u not in unsure and self.classes
-                   and u.drug in voc.drugs and not voc.drugs[u.drug].curated and self._use(u, profile).value is not False]
+                   and u.drug in voc.drugs and not voc.drugs[u.drug].curated
+                   and self._use(u, profile).value is not False]
         if unsure:
             names = ", ".join(voc.label(u.drug) for u in unsure)
             return Outcome(None, [f"whether the {names} is {self.describe()}"])

@@ -129,7 +129,8 @@ _OTHER_TRIAL = re.compile(r"\b(?:clinical trials?|clinical stud(?:y|ies)|investi
 _NOT_A_REQUIREMENT = re.compile(r"\b(?:should be encouraged|are encouraged|will be allowed|(?:is|are) allowed|"
                                 r"(?:is|are) permitted|may continue|may be included|at the discretion of)\b|"
                                 r"^(?:allowed|permitted|recommended)\b|\bwill not be excluded\b|"
-                                r"\bno (?:one|subjects?|patients?|participants?|persons?|individuals?) will be excluded\b",
+                                r"\bno (?:one|subjects?|patients?|participants?|persons?|individuals?) "
+                                r"will be excluded\b",
                                 re.I)
 _NOT_SPECIFIED = re.compile(r"^(?:[\w /-]{1,40}[:：]\s*)?not specified\W*$", re.I)
 _PREGNANT = re.compile(r"\bpregnan(?:t|cy)\b", re.I)
@@ -141,7 +142,8 @@ _NOT_PREGNANT_NOW = re.compile(r"\b(avoid\w*|prevent\w*|risk|potential|test\w*|b
                                r"termination|outcome|during|through|until)\W+(?:\w+\W+){0,2}$", re.I)
 _NOT_PREGNANT_ANY = re.compile(r"\b(?:(?:must|should|may|can|will)\s+not|cannot|not)\s+be\s+pregnant"
                                r"(?:\s*(?:or|nor|and|,|/)\s*(?:nursing|lactating|breast[- ]?feeding))?\b|"
-                               r"\bnon-?pregnant(?:\s*(?:or|and|,|/)\s*non-?(?:nursing|lactating|breast[- ]?feeding))?\b",
+                               r"\bnon-?pregnant(?:\s*(?:or|and|,|/)\s*"
+                               r"non-?(?:nursing|lactating|breast[- ]?feeding))?\b",
                                re.I)
 _NEGATIVE_TEST = re.compile(r"\bnegative\s+(?:serum\s+|urine\s+|blood\s+|β-?hcg\s+|b-?hcg\s+)?pregnancy\s+test\b",
                             re.I)
@@ -153,7 +155,8 @@ _WINDOW = re.compile(r"\b(?:within|in|during)\s+(?:the\s+)?(?:last|past|previous
 _NOT_TAKING = re.compile(r"\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*|contraindicat\w*|sensitivity to|"
                          r"abuse|misuse|dependen\w*|addict\w*|overdose|poisoning|resistan\w*|refractory)\b", re.I)
 # "At least 4 weeks since prior chemotherapy" (none within the window), "less than 2 weeks since the last dose".
-_SINCE = re.compile(r"\b(at least|more than|over|a minimum of|minimum of|>=|>|less than|fewer than|under|within|<=|<)\s*"
+_SINCE = re.compile(r"\b(at least|more than|over|a minimum of|minimum of|>=|>|less than|fewer than|under|within|<=|"
+                    r"<)\s*"
                     + _NUM + r"\s*" + _TIME_UNIT + r"\s+(?:have\s+)?(?:elapsed\s+|passed\s+)?(?:since|from)\b",
                     re.I)
 _TO_BE_GIVEN = re.compile(r"\b(?:willing|agree\w*|able|scheduled|planned|plans?|planning|going|will|may|candidates?|"

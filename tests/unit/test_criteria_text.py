@@ -506,7 +506,8 @@ def test_pdq_sub_headings_run_together_on_one_line_are_split_into_their_requirem
             "infection\n\nPRIOR CONCURRENT THERAPY: Chemotherapy: No prior mitomycin")
     lines = split_criteria(text)
     assert [line.text for line in lines] == [
-        "Age: 18 and over", "Performance status: WHO 0-2", "Hematopoietic: Absolute neutrophil count at least 1,500/mm3",
+        "Age: 18 and over", "Performance status: WHO 0-2",
+        "Hematopoietic: Absolute neutrophil count at least 1,500/mm3",
         "Platelet count at least 100,000/mm3", "Other: Not pregnant or nursing", "No active infection",
         "Chemotherapy: No prior mitomycin"]
     assert {line.kind for line in lines} == {"inclusion"}
