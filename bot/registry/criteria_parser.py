@@ -46,7 +46,8 @@ _OP_WORDS = (
     ("not exceeding", "<="), ("at least", ">="), ("at most", "<="), ("a minimum of", ">="),
     ("a maximum of", "<="), ("minimum of", ">="), ("maximum of", "<="), ("greater than", ">"),
     ("more than", ">"), ("higher than", ">"), ("above", ">"), ("over", ">"), ("exceeding", ">"), ("in excess of", ">"),
-    ("older than", ">"), ("younger than", "<"), ("less than", "<"), ("lower than", "<"), ("fewer than", "<"),
+    ("older than", ">"), ("younger than", "<"), ("longer than", ">"), ("shorter than", "<"), ("larger than", ">"),
+    ("bigger than", ">"), ("smaller than", "<"), ("less than", "<"), ("lower than", "<"), ("fewer than", "<"),
     ("below", "<"), ("under", "<"),
     ("≥", ">="), (">=", ">="), ("=>", ">="), ("≤", "<="), ("<=", "<="), ("=<", "<="), (">", ">"), ("<", "<"),
 )
@@ -55,8 +56,11 @@ _OPS = dict(_OP_WORDS)
 _NUM = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?)"
 # Comparison right after a lab term: "platelets < 100 x 10^9/L", "ANC of at least 1,500/mm3".
 _COMPARISON = re.compile(
-    r"^\s*(?:\([^)]{1,15}\)\s*)?(?:count|level|levels|value|concentration|of|is|:|must be|should be|\s)*\s*"
+    r"^\s*[\])]?\s*(?:[(\[][^)\]]{1,40}[)\]]\s*)?(?:count|level|levels|value|concentration|of|is|:|must be|should be|"
+    r"performance|status|score|ps|\s)*\s*"
     r"(" + _OP + r")\s*(?:to\s+)?" + _NUM + r"(?![\d.,])(?!\s*(?:th|st|nd|rd)\b|\s*percentile)\s*", re.I)
+# A second bound right after the first: "BMI > 18 and < 30 kg/m2", "BMI < 20 or > 35 kg/m2".
+_SECOND_BOUND = re.compile(r"^\s*(and|or|,|but)\s*(" + _OP + r")\s*" + _NUM + r"(?![\d.,])\s*", re.I)
 _SCORE_UNIT = re.compile(r"^\s*(?:%|kg\s*/\s*m\s*(?:2|²|\^2))", re.I)
 _TIMES_ULN = re.compile(r"^\s*(?:(?:x|×|\*|times)?\s*(?:the\s+)?(?:institutional\s+|local\s+)?(?:uln|upper limits? of "
                         r"(?:the\s+)?normal(?:\s+range)?)(?:\s*\(uln\))?|(?:x|×|\*|times)\s*(?:the\s+)?"
@@ -66,29 +70,33 @@ _UNIT_TEXT = re.compile(r"^(ml\s*(?:/|per)\s*min(?:ute)?(?:\s*(?:/|per)\s*1[.,]7
                         r"|[×x*]\s*10\s*(?:\^|\*|e)\s*\d+\s*/\s*[lL]|[A-Za-zµμ/%^*0-9³]+(?:\s*/\s*[A-Za-zµμ0-9³]+)?)",
                         re.I)
 # A range after a lab or score term: "BMI between 18.5 and 30 kg/m2", "creatinine clearance 30-60 mL/min".
-_LAB_RANGE = re.compile(r"^\s*(?:\([^)]{1,15}\)\s*)?(?:count|level|levels|value|score|status|of|is|:|must be|should be|"
-                        r"\s)*\s*(?:between|from|within|in the range(?: of)?)?\s*" + _NUM + r"\s*(?:-|–|to|and)\s*"
+_LAB_RANGE = re.compile(r"^\s*[\])]?\s*(?:[(\[][^)\]]{1,40}[)\]]\s*)?(?:count|level|levels|value|score|status|"
+                        r"performance|ps|of|is|:|must be|should be|"
+                        r"\s)*\s*(?:between|from|(?:within|in)\s+the\s+range\s+of|within|in the range(?: of)?)?\s*" + _NUM + r"\s*(?:-|–|~|to|and)\s*"
                         + _NUM + r"\b\s*", re.I)
 # Ages: "aged 18 years or older", "≥ 18 years", "between 18 and 65 years", "18-75 years", "under 18".
-_AGE_UNIT = r"(years?|yrs?|months?|weeks?|days?)\b"
+_AGE_UNIT = r"(years?|yrs?|y\.?o\b\.?|months?|weeks?|days?|hours?)\b"
 _AGE_CONTEXT = re.compile(r"\b(age|aged|ages|old|older|younger|year-old|years-old|adults?|child|children|paediatric|"
-                          r"pediatric)\b",
+                          r"pediatric|males?|females?|men|women|patients?|subjects?|participants?|volunteers?|"
+                          r"persons?|individuals?|boys?|girls?|infants?|adolescents?)\b",
                           re.I)
 # Ages that are not the person's age limit: another kind of age, or an age that only selects a sub-group
 # ("a score of 5 for women up to the age of 50").
-_NOT_AN_AGE_LIMIT = re.compile(r"\b(gestational|post-?menstrual|corrected|bone|mental)\s+age\b|"
+_NOT_AN_AGE_LIMIT = re.compile(r"\b(gestational|gestation|post-?menstrual|corrected|bone|mental)\s+age\b|"
+                               r"\badjusted (?:to|for) age\b|\bage[- ]adjusted\b|"
                                r"\b(?:for|if|when|in)\s+(?:\w+\s+){0,3}(?:up to|over|above|under|below|aged|older|"
-                               r"younger|the age)\b", re.I)
+                               r"younger|the age)\b(?!\s*range)", re.I)
 # A span of time, not an age: "more than 5 years ago", "under 6 months since diagnosis".
 _NOT_AGE = r"(?!\s*(?:ago|before|prior|after|since|following|from|post|of (?:treatment|therapy|diagnosis|follow)))"
-_AGE_RANGE = re.compile(r"(?:between\s+|from\s+)?(\d{1,3})\s*(?:years?\s*)?(?:-|–|to|and)\s*(\d{1,3})\s*" + _AGE_UNIT
-                        + _NOT_AGE + r"(?:\s*(?:of age|old))?", re.I)
-_AGE_OP_BEFORE = re.compile(r"(" + _OP + r")\s*(\d{1,3})\s*" + _AGE_UNIT + _NOT_AGE + r"(?:\s*(?:of age|old))?",
+_AGE_RANGE = re.compile(r"(?:between\s+|from\s+)?(\d{1,3})\s*(?:y(?:ea)?rs?\.?\s*(?:old\s*|of age\s*)?)?(?:-|–|~|to|and)\s*(\d{1,3})\s*" + _AGE_UNIT
+                        + _NOT_AGE + r"(?:\s*(?:of age|old)|-old)?", re.I)
+_AGE_OP_BEFORE = re.compile(r"(" + _OP + r")\s*(?:(?:the\s+)?age\s+of\s+)?(\d{1,3})\s*" + _AGE_UNIT + _NOT_AGE + r"(?:\s*(?:of age|old)|-old)?",
                             re.I)
 _AGE_OP_AFTER = re.compile(r"(\d{1,3})\s*" + _AGE_UNIT + r"\s*(?:of age|old)?\s*(?:or|and)\s*"
                            r"(older|above|over|more|younger|under|less)\b(?!\s*than)", re.I)
 # "aged 18-65", "age 12 to 74": a range right after the word age is in years when no unit follows.
-_AGE_RANGE_BARE = re.compile(r"\bage[ds]?\s*[:：]?\s*(?:of\s+)?(?:between|from)?\s*(\d{1,3})\s*(?:-|–|to|and)\s*"
+_AGE_RANGE_BARE = re.compile(r"\bage[ds]?\s*[:：]?\s*(?:of\s+|range\s+(?:of\s+)?)?(?:between|from)?\s*(\d{1,3})\s*"
+                             r"(?:-|–|~|to|and)\s*"
                              r"(\d{1,3})\b"
                              r"(?!\s*(?:%|kg|mg|cm|g\b|mm|months?|weeks?|days?|years?|yrs?|\.\d))", re.I)
 # The legacy PDQ layout: "Age: 18 and over", "Age: 3 to 21", "18 and under" (years when no unit is written).
@@ -96,13 +104,19 @@ _AGE_BARE = re.compile(r"^age\s*[:：-]?\s*(\d{1,3})\s*(?:(and|or)\s*(over|older
                        r"(?:to|-|–)\s*(\d{1,3}))\s*(years?|yrs?|months?)?\W*$", re.I)
 # An age bound belongs to the person only next to an age word or a person: "aged 18 to 65", "children > 5 years",
 # "18 years of age or older"; not "wound more than 6 months old" or "life expectancy of at least 2 weeks".
-_AGE_BEFORE = re.compile(r"(?:\bage[ds]?\b|\b(?:patients?|subjects?|participants?|children|child|adults?|men|women|"
-                         r"males?|females?|boys?|girls?|infants?|adolescents?|volunteers?|persons?|people|individuals?)\b)"
-                         r"[^.;:\d]{0,20}$", re.I)
+_AGE_BEFORE = re.compile(r"\bage[ds]?\b[^.;:\d]{0,20}$|\b(?:patients?|subjects?|participants?|children|child|adults?|"
+                         r"men|women|males?|females?|boys?|girls?|infants?|adolescents?|volunteers?|persons?|people|"
+                         r"individuals?)\b(?:\W*\b(?:and|or|both|sexes|genders?|male|female|males|females|men|women|who|"
+                         r"are|is|be|must|between|from|of|healthy)\b)*\W*$", re.I)
 # "Age ≥ 18", "aged over 65", "ages of 18 and above": right after the word age, a bare number is in years.
 _NOT_YEARS = r"(?!\s*(?:[.,]\d|%|kg|mg|cm|mm|g\b|months?|weeks?|days?|years?|yrs?|hours?))"
 _AGE_OP_BARE = re.compile(r"\bage[ds]?\s*(?:of\s+|is\s+|[:：]\s*)?(" + _OP + r")\s*(\d{1,3})\b" + _NOT_YEARS
                           + r"(?:\s*(?:and|,)\s*(" + _OP + r")\s*(\d{1,3})\b" + _NOT_YEARS + ")?", re.I)
+# "Age 18+", "20-70 age", "over 18 and under 75 years of age", "≥1 and ≤6 month old".
+_AGE_PLUS = re.compile(r"\bage[ds]?\s*[:：]?\s*(\d{1,3})\s*\+", re.I)
+_AGE_RANGE_BEFORE_WORD = re.compile(r"\b(\d{1,3})\s*(?:-|–|~|to)\s*(\d{1,3})\s+(?:years?\s+)?(?:of\s+)?age\b", re.I)
+_AGE_TWO_OPS = re.compile(r"(" + _OP + r")\s*(\d{1,3})\s*(?:years?\s*)?(?:and|,|to|but)\s*(" + _OP + r")\s*(\d{1,3})\s*"
+                          + _AGE_UNIT + _NOT_AGE + r"(?:\s*(?:of age|old)|-old)?", re.I)
 _AGE_AND_OVER_BARE = re.compile(r"\bage[ds]?\s*(?:of\s+|is\s+|[:：]\s*)?(\d{1,3})\s*(?:and|or)\s*"
                                 r"(above|over|older|under|younger|below)\b(?!\s*than)", re.I)
 _AGE_ANY = re.compile(r"(?:" + _OP + r")?\s*\d{1,3}\s*(?:(?:-|–|to|and)\s*\d{1,3}\s*)?" + _AGE_UNIT
@@ -110,7 +124,17 @@ _AGE_ANY = re.compile(r"(?:" + _OP + r")?\s*\d{1,3}\s*(?:(?:-|–|to|and)\s*\d{1
 # What may stand around an age bound in a line that is only about age: "1.", "-", "male or female", "adults".
 _AGE_LINE_REST = re.compile(r"^(?:[\W\d]|\b(?:male|female|males|females|men|women|and|or|both|sexes|genders?|"
                             r"patients?|subjects?|participants?|adults?|persons?|people|individuals?|are|is|be|"
-                            r"must|they|who|will|included|eligible|of|age|aged|ages|old|the)\b)*$", re.I)
+                            r"must|they|who|will|included|eligible|of|age|aged|ages|old|the|from|between|to|range|in|inclusive|"
+                            r"within|at|time|screening|enrolment|enrollment|entry)\b)*$", re.I)
+# Things whose age or duration a line gives: "a diagnosis older than 12 months", "pregnant women 34 weeks or less".
+_SOMETHING_ELSE_AGED = re.compile(r"\b(?:diagnos\w*|disease|wound|lesion|ulcer|injur\w*|fracture|scar|event|infarction|"
+                                  r"stroke|surgery|operation|symptoms?|episode|tattoo|implant|device|pregnan\w*|"
+                                  r"gestation\w*|amenorrh\w*|onset|transplant\w*|procedure|treatment|therapy|"
+                                  r"illness|infection|condition)\b(?:\W+\w+){0,3}?\W*$", re.I)
+# A second bound right after an age ("under 18 years or over 70 years").
+_AFTER_AN_AGE = re.compile(r"\b(?:years?|yrs?|months?)\s*(?:of age|old)?\s*(?:or|and|,)\s*$", re.I)
+# "Minimum age: 18 years", "Maximum age 65 years".
+_AGE_MIN_MAX = re.compile(r"\b(minimum|maximum|min|max)\.?\s+age\s*[:：]?\s*(\d{1,3})\s*" + _AGE_UNIT, re.I)
 _AGE_AFTER = re.compile(r"^\s*(?:of age|years?[- ]old|yrs?[- ]old|y/o|of age or)", re.I)
 # An inclusion that asks the person not to be pregnant or breastfeeding: "Not pregnant or nursing".
 _NOT_PREGNANT_LINE = re.compile(r"^(?:must\s+)?(?:be\s+)?(?:not|no)\s+(?:be\s+)?pregnan(?:t|cy)"
@@ -228,9 +252,10 @@ _PDQ_SYSTEM = re.compile(r"^(?:Hematopoietic|Hepatic|Renal|Cardiovascular|Pulmon
 # that ECOG, Zubrod, WHO, SWOG, GOG and CALGB share (Karnofsky and Lansky run from 0 to 100).
 _PDQ_PERFORMANCE = re.compile(r"^Performance status\s*:\s*(?:ECOG|Zubrod|WHO|SWOG|GOG|CALGB|ECOG/Zubrod)?\s*"
                               r"(\d)\s*(?:-|–|to)\s*(\d)\b(?!\s*%)", re.I)
+_FULLWIDTH = str.maketrans({"＜": "<", "＞": ">", "＝": "=", "≧": "≥", "≦": "≤", "～": "~", "˂": "<", "˃": ">"})
 # Comparison signs written against their words ("BMI>30kg/m2", "CDR >/= 1"), spaced so that terms are tokens.
-_SIGN = re.compile(r"\s*(≥|≤|>/=|</=|>=|<=|=>|=<|>|<)\s*")
-_SIGN_SPELLING = {">/=": ">=", "</=": "<="}
+_SIGN = re.compile(r"\s*(≥|≤|>/=|</=|>\s?=|<\s?=|=>|=<|>|<)\s*")
+_SIGN_SPELLING = {">/=": ">=", "</=": "<=", "> =": ">=", "< =": "<="}
 
 
 def parse_line(text: str, kind: str, lead_in: str | None = None) -> ParsedLine:
@@ -238,7 +263,7 @@ def parse_line(text: str, kind: str, lead_in: str | None = None) -> ParsedLine:
 
     `lead_in` is the line a sub-item hangs under when that line ends in a colon ("Excluded within 30 days of
     study entry:"): the sub-item ("Isoniazid.") is read as the end of that sentence, so it keeps the time frame."""
-    text = " ".join(text.split())
+    text = " ".join(text.translate(_FULLWIDTH).split())
     if lead_in and kind == "exclusion":
         lead_in = re.sub(r"^\s*(?:excluded|exclusions?)\b:?\s*", "", lead_in, flags=re.I)  # the kind, not a negation
     whole = f"{' '.join(lead_in.split())} {text}" if lead_in else text
@@ -284,7 +309,8 @@ def _parse(text: str, kind: str) -> ParsedLine:
     ages = [a.rule["op"] for a in atoms if a.kind == "age"]
     lows = [_years(a.rule) for a in atoms if a.kind == "age" and a.rule["op"] == ">="]
     highs = [_years(a.rule) for a in atoms if a.kind == "age" and a.rule["op"] == "<"]
-    if lows and highs and max(lows) >= min(highs):
+    either = re.search(r"\bor\b", text[min(a.start for a in atoms):max(a.end for a in atoms)], re.I)
+    if lows and highs and max(lows) >= min(highs) and not either:
         return _manual(text, kind, "age bounds that contradict each other (for different groups of people)",
                        _stated(atoms) + others)
     if ages.count(">=") > 1 or ages.count("<") > 1:
@@ -345,20 +371,22 @@ _THRESHOLD = re.compile(r"(" + _OP + r")\s*" + _NUM + r"(?![\d.,])(?!\s*(?:[×x*
                         r"\s*((?:[A-Za-zµμ%/°²³^*0-9.]+)?)", re.I)
 _MEASURE_WORDS = re.compile(r"([A-Za-z][\w/+-]*(?:\s+[A-Za-z][\w/+-]*){0,3})\s*(?:\([^()]{1,25}\)\s*)?"
                             r"(?:(?:of|is|was|at|level|levels|value|values|score|count|:|=)\s*)*$", re.I)
-_NOT_A_MEASURE = set("""below above under over greater higher lower fewer equal
+_NOT_A_MEASURE = set("""below above under over greater higher lower fewer equal those women men children boys girls
 with and or of the a an in on at to for from by patients patient subjects subject participants
 participant who have has had having be is are was were must should any no not than more less least most age aged
 years year old older younger months month weeks week days day hours hour times time episodes within during prior
 before after since""".split())
+# Measures whose values are spans of time, not time windows: "gestational age < 32 weeks", "life expectancy".
+_TIMED_MEASURE = re.compile(r"\b(?:age|gestation\w*|duration|cycles?|expectancy|survival|test|time)\b", re.I)
 _TIME_WORDS = re.compile(r"^(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|wks?|months?|mos?|years?|"
                          r"yrs?|y)$", re.I)
 
 
 # The same outside the facts, written after the number or as a range: "a pain score of 5 or greater",
 # "EDSS between 0 and 6.5", "fasting glucose 70~120 mg/dL".
-_THRESHOLD_AFTER = re.compile(_NUM + r"\s*((?:[A-Za-zµμ%/°²³^*0-9.]+)?)\s*(?:or|and)\s*(more|greater|higher|above|over|"
+_THRESHOLD_AFTER = re.compile(r"(?<![A-Za-z])" + _NUM + r"\s*((?:[A-Za-zµμ%/°²³^*0-9.]+)?)\s*(?:or|and)\s*(more|greater|higher|above|over|"
                               r"less|fewer|lower|below|under)\b(?!\s*than)", re.I)
-_RANGE_ANY = re.compile(r"(?:between\s+)?" + _NUM + r"\s*(?:-|–|~|to|and)\s*" + _NUM + r"(?![\d.,])\s*"
+_RANGE_ANY = re.compile(r"(?:between\s+)?(?<![A-Za-z])" + _NUM + r"\s*(?:-|–|~|to|and)\s*" + _NUM + r"(?![\d.,])\s*"
                         r"((?:[A-Za-zµμ%/°²³^*0-9.]+)?)", re.I)
 
 
@@ -375,9 +403,10 @@ def _other_measures(text: str, atoms: list[_Atom]) -> tuple[tuple[str, str, floa
         return not any(start <= m.start() < end or start < m.end() <= end for start, end in taken)
 
     def measure_before(m: re.Match[str]) -> str | None:
-        before = re.split(r"[,;.(\[]\s|[,;]", text[max(0, m.start() - 60):m.start()])[-1]
-        words = _MEASURE_WORDS.search(before.rstrip())
-        named = [w for w in words.group(1).split() if w.lower() not in _NOT_A_MEASURE] if words else []
+        chunk = text[max(0, m.start() - 60):m.start()].rstrip().rstrip("([").rstrip()
+        before = re.split(r"[,;.(\[]\s|[,;]", chunk)[-1]
+        words = _MEASURE_WORDS.search(before)
+        named = [w for w in words.group(1).split() if w.lower() not in _NOT_A_MEASURE and len(w) > 1] if words else []
         return " ".join(named) or None
 
     def unit_of(raw: str, m: re.Match[str]) -> tuple[bool, str | None]:
@@ -387,7 +416,7 @@ def _other_measures(text: str, atoms: list[_Atom]) -> tuple[tuple[str, str, floa
                                              "kg", "points", "point")):
             unit = None  # a word, not a unit ("> 4 on a scale")
         before = text[max(0, m.start() - 60):m.start()]
-        timed = bool(unit and _TIME_WORDS.match(unit) and not re.search(r"expectancy|survival", before, re.I))
+        timed = bool(unit and _TIME_WORDS.match(unit) and not _TIMED_MEASURE.search(before))
         return not timed, unit
 
     for m in _THRESHOLD.finditer(text):
@@ -396,6 +425,10 @@ def _other_measures(text: str, atoms: list[_Atom]) -> tuple[tuple[str, str, floa
         if free(m) and measure and ok:
             found.append((m.start(), (measure, _OPS[m.group(1).lower()], parse_number(m.group(2)), unit)))
             taken.append((m.start(), m.end()))
+            second = _SECOND_BOUND.match(text[m.end():])  # "FEV1 > 40 and < 80 %", "pain ≥ 4 or ≤ 1"
+            if second:
+                found.append((m.end(), (measure, _OPS[second.group(2).lower()], parse_number(second.group(3)), unit)))
+                taken.append((m.end(), m.end() + second.end()))
     for m in _THRESHOLD_AFTER.finditer(text):
         if re.search(r"(?:" + _OP + r")\s*$", text[:m.start()], re.I):
             continue  # "below 18 and above 45": the number belongs to the operator before it
@@ -409,7 +442,11 @@ def _other_measures(text: str, atoms: list[_Atom]) -> tuple[tuple[str, str, floa
         measure = measure_before(m)
         ok, unit = unit_of(m.group(3), m)
         low, high = parse_number(m.group(1)), parse_number(m.group(2))
-        if free(m) and measure and ok and low < high and (unit or m.group(0).lower().startswith("between")):
+        calendar = all(1900 <= n <= 2100 and n == int(n) for n in (low, high))  # "between 2000 and 2017": years
+        graded = bool(measure and re.search(r"\b(?:grade|stage|class|score|scale|index|asa|nyha|status)$", measure,
+                                             re.I))
+        if free(m) and measure and ok and low < high and not calendar and (
+                unit or graded or m.group(0).lower().startswith("between")):
             found.append((m.start(), (measure, ">=", low, unit)))
             found.append((m.start(), (measure, "<=", high, unit)))
             taken.append((m.start(), m.end()))
@@ -481,7 +518,10 @@ def _join(atoms: list[_Atom], text: str, kind: str) -> tuple[dict[str, Any], boo
     sure = joiners != {"list"} and not (kind == "exclusion" and "all" in joiners)
     how = "any" if "any" in joiners else "all" if "all" in joiners else ("all" if kind == "inclusion" else "any")
     if all(a.kind == "age" for a in atoms):
-        how, sure = "all", True  # the bounds of one age range
+        lows = [_years(a.rule) for a in atoms if a.rule["op"] == ">="]
+        highs = [_years(a.rule) for a in atoms if a.rule["op"] == "<"]
+        apart = bool(lows and highs and max(lows) >= min(highs))  # "under 18 or over 80": outside a range
+        how, sure = ("any", "any" in joiners) if apart else ("all", True)  # else the bounds of one age range
     if how == "any" and all(a.kind == "diagnosis" for a in atoms):
         return {"fact": "diagnoses", "within": list(dict.fromkeys(c for a in atoms for c in a.rule["within"]))}, sure
     parts = [a.rule for a in atoms]
@@ -519,29 +559,46 @@ def _age_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]
                            ("age", ">=", low, unit)))
         atoms.append(_Atom("age", {"fact": "age", "op": "<", "value": high + 1, "unit": unit}, m.end() - 1, m.end(),
                            ("age", "<=", high, unit)))
+    for m in _AGE_TWO_OPS.finditer(text):
+        if any(a.start < m.end() and m.start() < a.end for a in atoms) or not _about_the_person(text, m):
+            continue
+        unit = _unit(m.group(5))
+        atoms.append(_age_bound(_OPS[m.group(1).lower()], int(m.group(2)), unit, m.start(), m.end()))
+        atoms.append(_age_bound(_OPS[m.group(3).lower()], int(m.group(4)), unit, m.end() - 1, m.end()))
+    for m in itertools.chain(_AGE_PLUS.finditer(text), _AGE_RANGE_BEFORE_WORD.finditer(text)):
+        if any(a.start < m.end() and m.start() < a.end for a in atoms):
+            continue
+        atoms.append(_age_bound(">=", int(m.group(1)), "year", m.start(), m.end()))
+        if m.re is _AGE_RANGE_BEFORE_WORD and int(m.group(1)) < int(m.group(2)):
+            atoms.append(_age_bound("<=", int(m.group(2)), "year", m.end() - 1, m.end()))
     for m in _AGE_OP_BEFORE.finditer(text):
-        if any(a.start <= m.start() < a.end for a in atoms) or not _about_the_person(text, m):
+        if any(a.start < m.end() and m.start() < a.end for a in atoms) or not _about_the_person(text, m):
             continue
         atoms.append(_age_bound(_OPS[m.group(1).lower()], int(m.group(2)), _unit(m.group(3)), m.start(), m.end()))
     for m in _AGE_RANGE_BARE.finditer(text):
         low, high = int(m.group(1)), int(m.group(2))
-        if any(a.start <= m.start() < a.end for a in atoms) or low >= high:
+        if any(a.start < m.end() and m.start() < a.end for a in atoms) or low >= high:
             continue
         atoms += [_age_bound(">=", low, "year", m.start(), m.end()), _age_bound("<=", high, "year", m.end() - 1,
                                                                                   m.end())]
+    for m in _AGE_MIN_MAX.finditer(text):
+        if any(a.start < m.end() and m.start() < a.end for a in atoms):
+            continue
+        op = ">=" if m.group(1).lower().startswith("min") else "<="
+        atoms.append(_age_bound(op, int(m.group(2)), _unit(m.group(3)), m.start(), m.end()))
     for m in _AGE_OP_BARE.finditer(text):
-        if any(a.start <= m.start() < a.end for a in atoms):
+        if any(a.start < m.end() and m.start() < a.end for a in atoms):
             continue
         atoms.append(_age_bound(_OPS[m.group(1).lower()], int(m.group(2)), "year", m.start(), m.end()))
         if m.group(3):
             atoms.append(_age_bound(_OPS[m.group(3).lower()], int(m.group(4)), "year", m.end() - 1, m.end()))
     for m in _AGE_AND_OVER_BARE.finditer(text):
-        if any(a.start <= m.start() < a.end for a in atoms):
+        if any(a.start < m.end() and m.start() < a.end for a in atoms):
             continue
         up = m.group(2).lower() in ("above", "over", "older")
         atoms.append(_age_bound(">=" if up else "<=", int(m.group(1)), "year", m.start(), m.end()))
     for m in _AGE_OP_AFTER.finditer(text):
-        if any(a.start <= m.start() < a.end for a in atoms) or not _about_the_person(text, m):
+        if any(a.start < m.end() and m.start() < a.end for a in atoms) or not _about_the_person(text, m):
             continue
         word = m.group(3).lower()
         op = ">=" if word in ("older", "above", "over", "more", "greater") else "<="
@@ -551,15 +608,19 @@ def _age_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]
 
 def _about_the_person(text: str, match: re.Match[str]) -> bool:
     """An age word or a person just before the bound, "of age" / "years old" right after it, "or older" in it,
-    or nothing else in the line ("18 years or older")."""
+    or nothing else in the line ("18 years or older"); never the age of a disease, an event or a pregnancy."""
+    if _SOMETHING_ELSE_AGED.search(text[max(0, match.start() - 60):match.start()]):
+        return False
     return bool(_AGE_BEFORE.search(text[max(0, match.start() - 40):match.start()])
+                or _AFTER_AN_AGE.search(text[max(0, match.start() - 40):match.start()])
                 or _AGE_AFTER.match(text[match.end():])
                 or re.search(r"of age|years?[- ]old|yrs? old|\bolder\b|\byounger\b", match.group(0), re.I)
                 or _AGE_LINE_REST.match(text[:match.start()] + " " + text[match.end():]))
 
 
 def _years(rule: dict[str, Any]) -> float:
-    return rule["value"] * {"year": 1, "month": 1 / 12, "week": 7 / 365.25, "day": 1 / 365.25}[rule["unit"]]
+    return rule["value"] * {"year": 1, "month": 1 / 12, "week": 7 / 365.25, "day": 1 / 365.25,
+                            "hour": 1 / 8766}[rule["unit"]]
 
 
 def _age_bound(op: str, value: int, unit: str, start: int, end: int) -> _Atom:
@@ -574,7 +635,7 @@ def _age_bound(op: str, value: int, unit: str, start: int, end: int) -> _Atom:
 
 def _unit(word: str) -> str:
     word = word.lower()
-    for prefix, unit in (("y", "year"), ("mo", "month"), ("w", "week"), ("d", "day")):
+    for prefix, unit in (("y", "year"), ("mo", "month"), ("w", "week"), ("d", "day"), ("h", "hour")):
         if word.startswith(prefix):
             return unit
     return "year"
@@ -601,9 +662,14 @@ def _lab_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]
         end = ent.end_char + m.end()
         value = parse_number(m.group(2))
         rule: dict[str, Any] = {"fact": fact.key, "op": _OPS[m.group(1).lower()], "value": value}
+        second = _SECOND_BOUND.match(text[end:])
         if fact.type == "quantity":
             unit_match = _UNIT_TEXT.match(text[end:])
             unit = _unit_spelling(unit_match.group(1)) if unit_match else ""
+            if second and not (unit and known_unit(unit)):  # "platelets < 50 or > 500 x 10^9/L": the unit ends both
+                later = _UNIT_TEXT.match(text[end + second.end():])
+                unit = _unit_spelling(later.group(1)) if later else ""
+                unit_match = None
             times_uln = _TIMES_ULN.match(text[end:])
             if times_uln and fact.key in _uln_table():
                 limit = _uln_table()[fact.key]
@@ -629,8 +695,32 @@ def _lab_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]
                 fact.canonical(value)
             except ValueRefused:
                 return [], f"{fact.label} {value:g} is outside the scale"
-        atoms.append(_Atom("lab" if fact.type == "quantity" else "score", rule, ent.start_char, end,
-                           (fact.key, rule["op"], value, rule.get("unit"))))
+        stated = (fact.key, rule["op"], value, rule.get("unit"))
+        second = _SECOND_BOUND.match(text[end:])
+        if second and fact.type == "quantity":
+            later = _UNIT_TEXT.match(text[end + second.end():])
+            if not (later and known_unit(_unit_spelling(later.group(1)))):
+                second = None  # "≥ 100 x 10^9/L and ≥ 3": a second number with no unit of its own is not read
+        if second:
+            other = {**rule, "op": _OPS[second.group(2).lower()], "value": parse_number(second.group(3))}
+            end += second.end()
+            if fact.type == "quantity":
+                later = _UNIT_TEXT.match(text[end:])
+                if later and known_unit(_unit_spelling(later.group(1))):
+                    other["unit"] = _unit_spelling(later.group(1))
+                    end += later.end()
+            else:
+                unit_after = _SCORE_UNIT.match(text[end:])
+                end += unit_after.end() if unit_after else 0
+            try:
+                fact.canonical(other["value"], other.get("unit"))
+            except ValueRefused:
+                return [], f"{fact.label}: {other['value']:g} is not a value of {fact.label}"
+            how = "any" if second.group(1).lower() == "or" else "all"
+            atoms.append(_Atom("lab" if fact.type == "quantity" else "score", {how: [rule, other]}, ent.start_char,
+                               end, stated, more_stated=((fact.key, other["op"], other["value"], other.get("unit")),)))
+            continue
+        atoms.append(_Atom("lab" if fact.type == "quantity" else "score", rule, ent.start_char, end, stated))
     return atoms, None
 
 

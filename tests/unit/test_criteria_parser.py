@@ -56,7 +56,7 @@ def test_labs_joined_by_and_in_an_inclusion_are_all_required():
     ("Adequate bone marrow function", "no statement"),
     ("Patients with no history of malignancy", "negation"),
     ("Patients not receiving hydroxyurea", "negation"),
-    ("Gestational age 35 to 39 weeks", "no statement"),
+    ("Gestational age 35 to 39 weeks", "does not ask about"),  # named, never a rule on the age
 ])
 def test_what_it_cannot_read_with_confidence_stays_manual_with_why(text, why):
     parsed = parse_line(text, "inclusion")
@@ -214,9 +214,15 @@ def test_a_span_of_time_is_not_an_age(text):
     assert rule(text) is None
 
 
-def test_an_age_bound_the_parser_did_not_read_leaves_the_line_partial():
+def test_both_bounds_of_a_two_sided_age_are_read():
     parsed = parse_line("Male or female subjects ≥ 12 to < 18 years of age", "inclusion")
-    assert parsed.rule == {"fact": "age", "op": "<", "value": 18, "unit": "year"}
+    assert parsed.rule == {"all": [{"fact": "age", "op": ">=", "value": 12, "unit": "year"},
+                                   {"fact": "age", "op": "<", "value": 18, "unit": "year"}]}
+    assert parsed.partial is None
+
+
+def test_a_bound_the_parser_did_not_read_leaves_the_line_partial():
+    parsed = parse_line("Platelets ≥ 100 x 10^9/L and ≥ 3", "inclusion")
     assert parsed.partial == "sufficient"
 
 
@@ -368,3 +374,37 @@ def test_yes_no_facts_are_read_in_exclusions_and_asked_once():
     assert parsed.rule == {"fact": "other_trial", "is": True} and parsed.partial == "necessary"
     assert rule("History of psoriasis", "exclusion") == {"fact": "diagnoses", "within": ["icd10_l40"]}
     assert rule("Uncontrolled hypertension", "exclusion") == {"fact": "diagnoses", "within": ["icd10_i10_i15"]}
+
+
+@pytest.mark.parametrize("text", [
+    "Patients with symptoms for 2 to 5 years",
+    "The diagnosis is older than 12 months",
+    "Acute coronary artery disease less than 2 years old",
+    "Pregnant women 34 weeks or less",
+    "Birthweight ≥ 1500 g and/or gestation age ≥ 32 weeks",
+    "Charlson comorbidity scale adjusted to age <4",
+])
+def test_the_age_of_a_disease_an_event_or_a_pregnancy_is_not_the_persons_age(text):
+    parsed = parse_line(text, "exclusion")
+    assert parsed.rule is None or "age" not in json.dumps(parsed.rule)
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    ("Age between 20 years old and 65 years old", "inclusion",
+     {"all": [{"fact": "age", "op": ">=", "value": 20, "unit": "year"}, {"fact": "age", "op": "<", "value": 66,
+                                                                         "unit": "year"}]}),
+    ("Minimum age: 18 years", "inclusion", {"fact": "age", "op": ">=", "value": 18, "unit": "year"}),
+    ("Age less than 72 hours", "inclusion", {"fact": "age", "op": "<", "value": 72, "unit": "hour"}),
+    ("Subject under 18 years or over 70 years", "exclusion",
+     {"any": [{"fact": "age", "op": "<", "value": 18, "unit": "year"}, {"fact": "age", "op": ">=", "value": 70,
+                                                                        "unit": "year"}]}),
+    ("BMI <20 or >35 kg/m2", "exclusion", {"any": [{"fact": "bmi", "op": "<", "value": 20},
+                                                   {"fact": "bmi", "op": ">", "value": 35}]}),
+    ("Platelets < 50 or > 500 x 10^9/L", "exclusion",
+     {"any": [{"fact": "platelets", "op": "<", "value": 50, "unit": "x 10^9/L"},
+              {"fact": "platelets", "op": ">", "value": 500, "unit": "x 10^9/L"}]}),
+    ("Eastern Cooperative Oncology Group [ECOG] 0-1", "inclusion",
+     {"all": [{"fact": "ecog", "op": ">=", "value": 0}, {"fact": "ecog", "op": "<=", "value": 1}]}),
+])
+def test_bounds_written_in_pairs_and_in_other_spellings(text, kind, expected):
+    assert rule(text, kind) == expected
