@@ -72,7 +72,8 @@ _UNIT_TEXT = re.compile(r"^(ml\s*(?:/|per)\s*min(?:ute)?(?:\s*(?:/|per)\s*1[.,]7
 # A range after a lab or score term: "BMI between 18.5 and 30 kg/m2", "creatinine clearance 30-60 mL/min".
 _LAB_RANGE = re.compile(r"^\s*[\])]?\s*(?:[(\[][^)\]]{1,40}[)\]]\s*)?(?:count|level|levels|value|score|status|"
                         r"performance|ps|of|is|:|must be|should be|"
-                        r"\s)*\s*(?:between|from|(?:within|in)\s+the\s+range\s+of|within|in the range(?: of)?)?\s*" + _NUM + r"\s*(?:-|–|~|to|and)\s*"
+                        r"\s)*\s*(?:between|from|(?:within|in)\s+the\s+range\s+of|within|in the range(?: of)?)?\s*"
+                        + _NUM + r"\s*(?:-|–|~|to|and)\s*"
                         + _NUM + r"\b\s*", re.I)
 # Ages: "aged 18 years or older", "≥ 18 years", "between 18 and 65 years", "18-75 years", "under 18".
 _AGE_UNIT = r"(years?|yrs?|y\.?o\b\.?|months?|weeks?|days?|hours?)\b"
@@ -88,9 +89,11 @@ _NOT_AN_AGE_LIMIT = re.compile(r"\b(gestational|gestation|post-?menstrual|correc
                                r"younger|the age)\b(?!\s*range)", re.I)
 # A span of time, not an age: "more than 5 years ago", "under 6 months since diagnosis".
 _NOT_AGE = r"(?!\s*(?:ago|before|prior|after|since|following|from|post|of (?:treatment|therapy|diagnosis|follow)))"
-_AGE_RANGE = re.compile(r"(?:between\s+|from\s+)?(\d{1,3})\s*(?:y(?:ea)?rs?\.?\s*(?:old\s*|of age\s*)?)?(?:-|–|~|to|and)\s*(\d{1,3})\s*" + _AGE_UNIT
+_AGE_RANGE = re.compile(r"(?:between\s+|from\s+)?(\d{1,3})\s*(?:y(?:ea)?rs?\.?\s*(?:old\s*|of age\s*)?)?"
+                        r"(?:-|–|~|to|and)\s*(\d{1,3})\s*" + _AGE_UNIT
                         + _NOT_AGE + r"(?:\s*(?:of age|old)|-old)?", re.I)
-_AGE_OP_BEFORE = re.compile(r"(" + _OP + r")\s*(?:(?:the\s+)?age\s+of\s+)?(\d{1,3})\s*" + _AGE_UNIT + _NOT_AGE + r"(?:\s*(?:of age|old)|-old)?",
+_AGE_OP_BEFORE = re.compile(r"(" + _OP + r")\s*(?:(?:the\s+)?age\s+of\s+)?(\d{1,3})\s*" + _AGE_UNIT + _NOT_AGE
+                            + r"(?:\s*(?:of age|old)|-old)?",
                             re.I)
 _AGE_OP_AFTER = re.compile(r"(\d{1,3})\s*" + _AGE_UNIT + r"\s*(?:of age|old)?\s*(?:or|and)\s*"
                            r"(older|above|over|more|younger|under|less)\b(?!\s*than)", re.I)
@@ -384,7 +387,8 @@ _TIME_WORDS = re.compile(r"^(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?
 
 # The same outside the facts, written after the number or as a range: "a pain score of 5 or greater",
 # "EDSS between 0 and 6.5", "fasting glucose 70~120 mg/dL".
-_THRESHOLD_AFTER = re.compile(r"(?<![A-Za-z])" + _NUM + r"\s*((?:[A-Za-zµμ%/°²³^*0-9.]+)?)\s*(?:or|and)\s*(more|greater|higher|above|over|"
+_THRESHOLD_AFTER = re.compile(r"(?<![A-Za-z])" + _NUM + r"\s*((?:[A-Za-zµμ%/°²³^*0-9.]+)?)\s*(?:or|and)\s*"
+                              r"(more|greater|higher|above|over|"
                               r"less|fewer|lower|below|under)\b(?!\s*than)", re.I)
 _RANGE_ANY = re.compile(r"(?:between\s+)?(?<![A-Za-z])" + _NUM + r"\s*(?:-|–|~|to|and)\s*" + _NUM + r"(?![\d.,])\s*"
                         r"((?:[A-Za-zµμ%/°²³^*0-9.]+)?)", re.I)
