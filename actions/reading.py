@@ -51,7 +51,10 @@ TERMS = {"age": "age", "weight": "weight", "platelets": "platelets", "neutrophil
          "haemoglobin": "haemoglobin", "haematocrit": "haematocrit", "wbc": "wbc", "ferritin": "ferritin",
          "alt": "ALT", "bilirubin": "bilirubin", "pt": "PT", "inr": "INR", "phoenix": "Phoenix",
          "vas_pruritus": "itching", "vas_fever": "fever", "vas_night_sweats": "night sweats",
-         "vas_fatigue": "fatigue", "ecog": "ECOG", "karnofsky": "Karnofsky", "bmi": "BMI"}
+         "vas_fatigue": "fatigue", "ecog": "ECOG", "karnofsky": "Karnofsky", "bmi": "BMI", "ast": "AST",
+         "creatinine": "creatinine", "egfr": "eGFR", "creatinine_clearance": "creatinine clearance",
+         "albumin": "albumin", "hba1c": "HbA1c", "systolic_bp": "systolic blood pressure",
+         "diastolic_bp": "diastolic blood pressure", "lvef": "LVEF", "qtc": "QTc"}
 @dataclass
 class Reading:
     """What a message added: the facts (as a profile), problems, and whether it skipped the asked fact."""
@@ -123,7 +126,7 @@ def _answer(reading: Reading, key: str, text: str, state: State) -> None:
             direct = yes
     elif key in TERMS and _DIGIT.search(words):
         composed = f"{TERMS[key]} {words}"
-    elif key == "icu_days_ago" and (_DIGIT.search(words) or words.lower() in ("today", "yesterday")):
+    elif key.endswith("_days_ago") and (_DIGIT.search(words) or words.lower() in ("today", "yesterday")):
         days = days_ago(words if "ago" in words.lower() else f"{words} ago")
         direct = days if days is not None else None
     elif key == "eln_response":

@@ -130,11 +130,11 @@ class _Reader:
             value = not re.search(r"\b(won'?t|will not|unwilling|refuses?|doesn'?t want|do not want)\b", before)
         if key == "infection" and not value:
             self.set("recurrent_infections", False)
-        if key == "icu" and value:
+        if f"{key}_days_ago" in FACTS and value:  # "in the ICU since 2 days ago", "radiotherapy 3 months ago"
             start, end = self.clause_of(ent)
             ago = days_ago(self.text[start:end])
             if ago is not None:
-                self.set("icu_days_ago", ago)
+                self.set(f"{key}_days_ago", ago)
         self.set(key, value)
 
     def diagnosis(self, ent: Span) -> None:

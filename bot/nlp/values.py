@@ -161,17 +161,19 @@ def read_weights(text: str) -> list[tuple[float, str, int, int]]:
     return [(parse_number(m.group(1)), m.group(2), m.start(), m.end()) for m in _WEIGHT.finditer(text)]
 
 
-_DAYS_AGO = re.compile(r"\b(\d+|a|an|one|two|three|four|five|six|seven)\s*(days?|weeks?|hours?|hrs?)\s+ago\b", re.I)
+_DAYS_AGO = re.compile(r"\b(\d+|a|an|one|two|three|four|five|six|seven)\s*(days?|weeks?|months?|years?|hours?|hrs?)"
+                       r"\s+ago\b", re.I)
+_DAYS_PER = {"week": 7.0, "month": 30.4375, "year": 365.25, "h": 1 / 24}
 
 
 def days_ago(text: str) -> float | None:
-    """"2 days ago", "yesterday", "today" → days."""
+    """"2 days ago", "3 months ago", "yesterday", "today" → days."""
     match = _DAYS_AGO.search(text)
     if match:
         raw = match.group(1).lower()
         amount = float(WORD_NUMBERS.get(raw, 0) or raw)
         unit = match.group(2).lower()
-        return amount * (7 if unit.startswith("week") else 1 / 24 if unit.startswith("h") else 1)
+        return amount * next((days for prefix, days in _DAYS_PER.items() if unit.startswith(prefix)), 1.0)
     lower = text.lower()
     if "yesterday" in lower:
         return 1.0

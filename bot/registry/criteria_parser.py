@@ -341,8 +341,9 @@ def _parse(text: str, kind: str) -> ParsedLine:
         return ParsedLine(text, kind, rule, None, "the pregnancy test itself", "necessary", kinds, stated)
     if any(a.untimed for a in atoms):
         partial = "necessary" if kind == "exclusion" else "sufficient"
-        return ParsedLine(text, kind, rule, None, "when the medicine was taken: the line gives no time frame",
-                          partial, kinds, stated)
+        check = ("when the medicine was taken: the line gives no time frame" if any(
+            a.untimed and a.kind == "medication" for a in atoms) else "whether a minor operation counts too")
+        return ParsedLine(text, kind, rule, None, check, partial, kinds, stated)
     if any(a.kind == "contraception" for a in atoms):
         # The fact is the willingness to use birth control during the study; the method, the period after it
         # and whether it is in use today stay for the study team, in the direction that never rules anyone out.
@@ -536,7 +537,7 @@ def _join(atoms: list[_Atom], text: str, kind: str) -> tuple[dict[str, Any], boo
 def _atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]:
     atoms: list[_Atom] = []
     for finder in (_age_atoms, _lab_atoms, _pregnancy_atoms, _contraception_atoms, _diagnosis_atoms,
-                   _medication_atoms, _flag_atoms):
+                   _medication_atoms, _flag_atoms, _treatment_atoms):
         found, problem = finder(text, doc, kind)
         if problem:
             return [], problem
@@ -824,6 +825,49 @@ def _contraception_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], s
         rule = {"all": [{"fact": "fertile", "is": True}, use]} if fertile else use
     start, end = min(a for a, _ in spans), max(b for _, b in spans)
     return [_Atom("contraception", rule, start, end, cover=tuple(spans))], None
+
+
+_RADIOTHERAPY = re.compile(r"\b(?:radiotherapy|radiation therapy|radiation treatment|irradiation|radiation)\b", re.I)
+_SURGERY = re.compile(r"\b(major\s+)?(?:surgery|surgical procedure|operation)\b", re.I)
+# Surgery or radiotherapy to come, or as a condition of the disease, not one the person has had.
+_NOT_HAD = re.compile(r"\b(?:scheduled|planned|candidates?|requir\w*|need\w*|undergo\w*|amenable|suitable|eligible|"
+                      r"resect\w*|curative|unresectable|concurrent\w*|concomitant|ongoing|currently|during|definitive|"
+                      r"recovered|recovery|complications?|toxicit\w*|allowed|permitted)\b", re.I)
+
+
+def _treatment_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]:
+    """Radiotherapy and major surgery: ever, within a window, or at least a time ago ("at least 4 weeks since
+    prior radiotherapy": none, or the last one that long ago)."""
+    atoms = []
+    for pattern, fact in ((_RADIOTHERAPY, "radiotherapy"), (_SURGERY, "major_surgery")):
+        named = pattern.search(text)
+        if not named or _NOT_HAD.search(text):
+            continue
+        since, window = _SINCE.search(text), _WINDOW.search(text)
+        when = since or window
+        if when is not None:
+            number, unit = (since.group(2), since.group(3)) if since else (window.group(1) or window.group(3),
+                                                                          window.group(2) or window.group(4))
+            if unit.lower().startswith(("half", "h")):
+                continue
+            bound = {"fact": f"{fact}_days_ago", "value": parse_number(number), "unit": _time_unit(unit.lower())[:-1]}
+            if since and since.group(1).lower() in ("at least", "more than", "over", "a minimum of", "minimum of",
+                                                    ">=", ">"):
+                rule: dict[str, Any] = {"any": [{"fact": fact, "is": False}, {**bound, "op": ">="}]}
+            else:
+                rule = {"all": [{"fact": fact, "is": True}, {**bound, "op": "<="}]}
+            spans = ((named.start(), named.end()), (when.start(), when.end()))
+        elif _EVER.search(text[:named.start()]):
+            ever = _EVER.search(text[:named.start()])
+            assert ever is not None
+            rule = {"fact": fact, "is": True}
+            spans = ((ever.start(), ever.end()), (named.start(), named.end()))
+        else:
+            continue
+        minor_too = fact == "major_surgery" and not named.group(1)  # "surgery": a minor one may count too
+        start, end = min(a for a, _ in spans), max(b for _, b in spans)
+        atoms.append(_Atom("treatment", rule, start, end, cover=spans, untimed=minor_too))
+    return atoms, None
 
 
 # Yes/no facts a criterion line may state in the conversation's own words.

@@ -403,3 +403,16 @@ def test_read_message_runs_once_per_message(chat):
     tracker = chat.tracker()
     events = asyncio.run(dialogue.ActionReadMessage().run(CollectingDispatcher(), tracker, {}))
     assert events == []  # Rasa runs slot extraction again when a form starts: the second run changes nothing
+
+
+@pytest.mark.parametrize(("fact", "answer", "expected"), [
+    ("creatinine", "1.2 mg/dL", 106.082), ("egfr", "75", 75), ("hba1c", "7.2%", 7.2), ("qtc", "430 ms", 430),
+    ("systolic_bp", "135", 135), ("radiotherapy_days_ago", "3 weeks ago", 21),
+])
+def test_a_bare_answer_is_read_as_the_fact_asked_for_the_facts_register_criteria_need(fact, answer, expected):
+    from actions.reading import read
+    from actions.state import State
+
+    reading = read(State(asking={"fact": fact}, text=answer, intent="inform", form_active=True,
+                         requested="matching_done"))
+    assert reading.profile.get(fact) == pytest.approx(expected, rel=1e-3)

@@ -408,3 +408,25 @@ def test_the_age_of_a_disease_an_event_or_a_pregnancy_is_not_the_persons_age(tex
 ])
 def test_bounds_written_in_pairs_and_in_other_spellings(text, kind, expected):
     assert rule(text, kind) == expected
+
+
+@pytest.mark.parametrize(("text", "kind", "expected", "partial"), [
+    ("At least 4 weeks since prior radiotherapy", "inclusion",
+     {"any": [{"fact": "radiotherapy", "is": False},
+              {"fact": "radiotherapy_days_ago", "value": 4, "unit": "week", "op": ">="}]}, None),
+    ("Major surgery within 28 days", "exclusion",
+     {"all": [{"fact": "major_surgery", "is": True},
+              {"fact": "major_surgery_days_ago", "value": 28, "unit": "day", "op": "<="}]}, None),
+    ("At least 3 weeks since prior surgery", "inclusion",  # any surgery: a minor one may count too
+     {"any": [{"fact": "major_surgery", "is": False},
+              {"fact": "major_surgery_days_ago", "value": 3, "unit": "week", "op": ">="}]}, "sufficient"),
+])
+def test_radiotherapy_and_surgery_with_their_time_frames(text, kind, expected, partial):
+    parsed = parse_line(text, kind)
+    assert parsed.rule == expected and parsed.partial == partial
+
+
+@pytest.mark.parametrize("text", ["No concurrent radiotherapy", "Prior radiotherapy allowed", "Scheduled for surgery",
+                                  "Radiotherapy"])
+def test_radiotherapy_or_surgery_to_come_allowed_or_untimed_stays_manual(text):
+    assert parse_line(text, "inclusion").rule is None

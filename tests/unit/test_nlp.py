@@ -164,3 +164,11 @@ def test_the_qualifiers_partial_rules_ask_about_are_read(text, key, value):
                                             ("a tumour", "neoplasm"), ("medulloblastoma", "medulloblastoma")])
 def test_diagnoses_are_read_no_wider_than_said(text, code):
     assert facts(text)["diagnoses"]["has"] == [code]
+
+
+def test_a_treatment_with_how_long_ago_it_was():
+    from bot.nlp.extract import extract
+
+    assert extract("I had radiotherapy 3 months ago").profile.values == {"radiotherapy": True,
+                                                                          "radiotherapy_days_ago": 91.3125}
+    assert extract("no radiation treatment ever").profile.values == {"radiotherapy": False}
