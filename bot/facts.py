@@ -208,8 +208,8 @@ FACTS: dict[str, Fact] = {
            "an overactive immune reaction (hyperinflammation), rather than for something else such as "
            "graft-versus-host disease?",
            "a targeted medicine given for hyperinflammation"),
-        _b("radiotherapy", "radiotherapy (radiation treatment)", "Have you ever had radiotherapy (radiation treatment)?",
-           "radiotherapy"),
+        _b("radiotherapy", "radiotherapy (radiation treatment)",
+           "Have you ever had radiotherapy (radiation treatment)?", "radiotherapy"),
         _q("radiotherapy_days_ago", "time since the last radiotherapy", "day", 0, 36500,
            "How long ago did the last radiotherapy (radiation treatment) end?", "'3 months ago'"),
         _b("major_surgery", "major surgery", "Have you had a major operation (surgery under general anaesthesia)?",
