@@ -143,8 +143,10 @@ _AGE_AFTER = re.compile(r"^\s*(?:of age|years?[- ]old|yrs?[- ]old|y/o|of age or)
 _NOT_PREGNANT_LINE = re.compile(r"^(?:must\s+)?(?:be\s+)?(?:not|no)\s+(?:be\s+)?pregnan(?:t|cy)"
                                 r"(?:\s*(?:or|,|and|/)\s*(?:nursing|lactating|breast[- ]?feeding))?\W*$", re.I)
 # An inclusion that is a negated requirement, with nothing else negated or excepted in it: "No prior JAK inhibitor".
-_NEGATED_REQUIREMENT = re.compile(r"^(?:no|without|absence of|free of|never)\s+(?!.*\b(?:no|not|without|except|unless|"
-                                  r"other than|excluding|but|however|n't)\b)(.+)$", re.I)
+# An exception ("No prior malignancy except basal cell carcinoma") turns round with the rest: the exclusion it
+# becomes keeps the exception out of its rule.
+_NEGATED_REQUIREMENT = re.compile(r"^(?:no|without|absence of|free of|never)\s+(?!.*\b(?:no|not|without|but|however|"
+                                  r"n't)\b)(.+)$", re.I)
 # Words before a disease name that make the line about something else than having it.
 _NOT_HAVING = re.compile(r"(?:\banti-?\s*$|\b(?:test(?:ing|ed|s)?|screen(?:ing|ed)?|serolog\w*|vaccin\w*|immuni[sz]\w*)"
                          r"\b[^.;]*$)", re.I)
@@ -204,6 +206,7 @@ screening study entry randomisation randomization baseline registration inclusio
 prior preceding child children adult adults adolescent adolescents infant infants between eligible""".split())
 _NEGATION = re.compile(r"\b(no|not|without|never|non|none|neither|nor|absence|absent|negative|except|unless|"
                        r"excluding|other than|free of|lack of|unable|unwilling|refus\w*)\b|n't\b", re.I)
+_EXCEPTION = re.compile(r"\b(?:except(?:\s+for)?|unless|excluding|other than|with the exception of|apart from)\b", re.I)
 _VAGUE = re.compile(r"\b(normal|adequate|sufficient|appropriate|acceptable|significant|severe|uncontrolled|"
                     r"clinically|stable|reasonable|satisfactory)\b", re.I)
 
@@ -289,6 +292,8 @@ def _parse(text: str, kind: str) -> ParsedLine:
         return _manual(text, kind, "empty line")
     if _NOT_SPECIFIED.match(text):
         return _manual(text, kind, "the record states no requirement here")
+    if re.match(r"^see\b", text, re.I):
+        return _manual(text, kind, "the record states no requirement here: it points to another section")
     if _NOT_A_REQUIREMENT.search(text):
         return _manual(text, kind, "the line says what is allowed or advised, not what is required")
     whole = _whole_line(text, kind)
@@ -297,8 +302,14 @@ def _parse(text: str, kind: str) -> ParsedLine:
     negated = _NEGATED_REQUIREMENT.match(text) if kind == "inclusion" else None
     if negated:
         return _not(text, negated.group(1))
-    doc = pipeline()(text)
-    atoms, problem = _atoms(text, doc, kind)
+    # An exception in an exclusion ("prior malignancy except basal cell carcinoma") only narrows the line: what it
+    # names is not part of the rule, and the rule on the rest is necessary for the line, so it is kept partial.
+    exception = _EXCEPTION.search(text) if kind == "exclusion" else None
+    head = text[:exception.start()] if exception else text
+    atoms, problem = _atoms(head, pipeline()(head), kind)
+    if exception and (problem or not atoms):
+        exception, head = None, text
+        atoms, problem = _atoms(text, pipeline()(text), kind)
     if problem:
         return _manual(text, kind, problem, _other_measures(text, []))
     others = _other_measures(text, atoms)
@@ -320,7 +331,7 @@ def _parse(text: str, kind: str) -> ParsedLine:
         return _manual(text, kind, "several age ranges in one line (for different groups of people)",
                        _stated(atoms) + others)
     covered = [span for a in atoms for span in (a.cover or ((a.start, a.end),))]
-    outside = _outside(text, covered)
+    outside = _outside(head, covered)
     if _NEGATION.search(outside):
         return _manual(text, kind, "a negation or exception the parser cannot scope", _stated(atoms) + others)
     joined = _join(atoms, text, kind)
@@ -360,6 +371,9 @@ def _parse(text: str, kind: str) -> ParsedLine:
     unread = re.search(r"(?:" + _OP + r")\s*\d", outside, re.I)  # a bound the atoms did not read ("≥ 12 to < 18")
     if unread and not leftover:
         leftover = [unread.group(0)]
+    if exception:
+        return ParsedLine(text, kind, rule, None, f"the exception the line makes ({text[exception.start():][:100]})",
+                          "necessary", kinds, stated)
     if leftover or vague or not certain:
         rest = " ".join(leftover) if leftover else "how the parts combine"
         partial = "necessary" if kind == "exclusion" else "sufficient"

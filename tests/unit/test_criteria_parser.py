@@ -163,7 +163,7 @@ def test_a_negated_requirement_is_the_exclusion_turned_round():
     assert rule("No history of HIV") == {"not": {"fact": "diagnoses", "within": ["hiv"]}}
     assert rule("No prior treatment with a JAK inhibitor") == {
         "not": {"medication": {"classes": ["jak_inhibitor"]}, "ever": True}}
-    assert rule("No prior malignancy except basal cell carcinoma") is None  # an exception it cannot scope
+    assert parse_line("No prior malignancy except basal cell carcinoma", "inclusion").partial == "sufficient"
     assert check_line("No history of HIV", "inclusion", "45 year old with HIV")["result"] == "not_met"
 
 
@@ -430,3 +430,13 @@ def test_radiotherapy_and_surgery_with_their_time_frames(text, kind, expected, p
                                   "Radiotherapy"])
 def test_radiotherapy_or_surgery_to_come_allowed_or_untimed_stays_manual(text):
     assert parse_line(text, "inclusion").rule is None
+
+
+def test_an_exception_narrows_an_exclusion_and_never_enters_its_rule():
+    parsed = parse_line("Prior malignancy except adequately treated basal cell carcinoma", "exclusion")
+    assert parsed.rule == {"fact": "diagnoses", "within": ["malignancy"], "borderline": ["myeloid_neoplasm"]}
+    assert parsed.partial == "necessary" and "basal cell" in parsed.also_check
+    steroids = parse_line("Current use of corticosteroids, except for inhaled steroids", "exclusion")
+    assert steroids.rule == {"medication": {"classes": ["corticosteroid"]}, "current": True}
+    assert steroids.partial == "necessary"
+    assert parse_line("Prior malignancy except basal cell carcinoma", "inclusion").rule is None  # scope unclear
