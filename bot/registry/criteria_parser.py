@@ -188,6 +188,8 @@ _SINCE = re.compile(r"\b(at least|more than|over|a minimum of|minimum of|>=|>|le
                     r"<)\s*"
                     + _NUM + r"\s*" + _TIME_UNIT + r"\s+(?:have\s+)?(?:elapsed\s+|passed\s+)?(?:since|from)\b",
                     re.I)
+_AS_A_LAB_BEFORE = re.compile(r"\b(?:serum|plasma|blood|urine|urinary|level of|levels of|concentration of)\s*$", re.I)
+_AS_A_LAB_AFTER = re.compile(r"^\s*(?:levels?|concentrations?|values?)?\s*(?:[(:]\s*)?(?:[<>≤≥=]|\d)", re.I)
 _TO_BE_GIVEN = re.compile(r"\b(?:willing|agree\w*|able|scheduled|planned|plans?|planning|going|will|may|candidates?|"
                           r"eligible|indicated|intend\w*|expected)\s+(?:to\s+|for\s+)?(?:be\s+)?(?:receive|take|use|start|"
                           r"treated|undergo|given|initiat\w*)", re.I)
@@ -634,7 +636,8 @@ def _about_the_person(text: str, match: re.Match[str]) -> bool:
                 or _AFTER_AN_AGE.search(text[max(0, match.start() - 40):match.start()])
                 or _AGE_AFTER.match(text[match.end():])
                 or re.search(r"of age|years?[- ]old|yrs? old|\bolder\b|\byounger\b", match.group(0), re.I)
-                or _AGE_LINE_REST.match(text[:match.start()] + " " + text[match.end():]))
+                or (_AGE_LINE_REST.match(text[:match.start()] + " " + text[match.end():])
+                    and re.search(r"\by(?:ea)?rs?\b", match.group(0), re.I) is not None))
 
 
 def _years(rule: dict[str, Any]) -> float:
@@ -936,6 +939,8 @@ def _medication_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str 
         return [], "a medicine under a negation the parser cannot scope"
     if _NOT_TAKING.search(text):
         return [], "an allergy, intolerance, contraindication or misuse of a medicine: not the same as taking it"
+    if any(_AS_A_LAB_BEFORE.search(text[:e.start_char]) or _AS_A_LAB_AFTER.match(text[e.end_char:]) for e in names):
+        return [], "a substance named as a laboratory value (\"serum testosterone\"), not a medicine taken"
     if _TO_BE_GIVEN.search(text):
         return [], "a medicine the person is to receive (in the study or as planned care), not one taken"
     voc = vocabulary()

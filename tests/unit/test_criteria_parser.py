@@ -440,3 +440,12 @@ def test_an_exception_narrows_an_exclusion_and_never_enters_its_rule():
     assert steroids.rule == {"medication": {"classes": ["corticosteroid"]}, "current": True}
     assert steroids.partial == "necessary"
     assert parse_line("Prior malignancy except basal cell carcinoma", "inclusion").rule is None  # scope unclear
+
+
+@pytest.mark.parametrize("text", [
+    "Eugonadal: Normal Serum Testosterone (300-1100 nmol/L).",  # a laboratory value, not a medicine taken
+    "At least 8 weeks",  # a span of weeks alone may be a life expectancy: only years alone are an age
+    "Infants that have been maltreated by their biological caregiver",  # not a biologic medicine
+])
+def test_words_that_look_like_a_rule_but_are_not(text):
+    assert parse_line(text, "inclusion").rule is None
