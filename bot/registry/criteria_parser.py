@@ -35,8 +35,8 @@ from bot.vocab import vocabulary
 _OP_WORDS = (
     ("greater than or equal to", ">="), ("more than or equal to", ">="), ("less than or equal to", "<="),
     ("equal to or older than", ">="), ("equal or older than", ">="), ("equal to or younger than", "<="),
-    ("equal or younger than", "<="), ("equal to or above", ">="), ("equal or above", ">="), ("equal to or below", "<="),
-    ("equal or below", "<="), ("equal or greater than", ">="), ("equal or more than", ">="), ("equal or higher than", ">="),
+    ("equal or younger than", "<="), ("equal to or above", ">="), ("equal or above", ">="),
+    ("equal to or below", "<="), ("equal or below", "<="), ("equal or greater than", ">="), ("equal or more than", ">="), ("equal or higher than", ">="),
     ("equal or less than", "<="), ("equal or lower than", "<="), ("more or equal to", ">="), ("less or equal to", "<="),
     ("more or equal", ">="), ("less or equal", "<="), ("greater or equal to", ">="), ("greater or equal", ">="),
     ("equal to or greater than", ">="), ("equal to or more than", ">="), ("equal to or less than", "<="),

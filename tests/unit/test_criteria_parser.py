@@ -451,6 +451,7 @@ def test_words_that_look_like_a_rule_but_are_not(text):
     assert parse_line(text, "inclusion").rule is None
 
 
-@pytest.mark.parametrize("text", ["The participant is equal to or older than 18 years old.", "Age equal or above 18 years"])
+@pytest.mark.parametrize("text", ["The participant is equal to or older than 18 years old.",
+                                  "Age equal or above 18 years"])
 def test_equal_or_older_is_a_lower_bound_that_includes_the_birthday(text):
     assert parse_line(text, "inclusion").stated == (("age", ">=", 18, "year"),)
