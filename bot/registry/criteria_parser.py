@@ -264,6 +264,9 @@ _PDQ_SYSTEM = re.compile(r"^(?:Hematopoietic|Hepatic|Renal|Cardiovascular|Pulmon
 _PDQ_PERFORMANCE = re.compile(r"^Performance status\s*:\s*(?:ECOG|Zubrod|WHO|SWOG|GOG|CALGB|ECOG/Zubrod)?\s*"
                               r"(\d)\s*(?:-|–|to)\s*(\d)\b(?!\s*%)", re.I)
 _FULLWIDTH = str.maketrans({"＜": "<", "＞": ">", "＝": "=", "≧": "≥", "≦": "≤", "～": "~", "˂": "<", "˃": ">"})
+# Wording that makes a line a requirement on the person even with no heading: "must", "required", "no X".
+_REQUIREMENT_WORDING = re.compile(r"^(?:[\w ,/-]{0,40}\b(?:must|required|requires|shall)\b|(?:no|not|without|never)\b|"
+                                  r"(?:age|aged|ages)\b)", re.I)
 # Comparison signs written against their words ("BMI>30kg/m2", "CDR >/= 1"), spaced so that terms are tokens.
 _SIGN = re.compile(r"\s*(≥|≤|>/=|</=|>\s?=|<\s?=|=>|=<|>|<)\s*")
 _SIGN_SPELLING = {">/=": ">=", "</=": "<=", "> =": ">=", "< =": "<="}
@@ -290,9 +293,18 @@ def parse_line(text: str, kind: str, lead_in: str | None = None) -> ParsedLine:
 
 def _parse(text: str, kind: str) -> ParsedLine:
     if kind not in ("inclusion", "exclusion"):
-        # Read it all the same, to show staff what the line measures; a line of unknown kind never gets a rule.
+        as_inclusion = _parse(text, "inclusion") if text else None
+        if as_inclusion and as_inclusion.rule and (_REQUIREMENT_WORDING.match(text) or as_inclusion.atoms == ("age",)):
+            # The record gives no heading, but the wording is a requirement ("Must be 18 or older", "No prior
+            # chemotherapy") or the line gives the ages studied: read as an inclusion, partial so that it can never
+            # rule a person out.
+            return ParsedLine(text, kind, as_inclusion.rule, None,
+                              "whether the record meant this line as a requirement (it gives no heading)"
+                              + (f"; {as_inclusion.also_check}" if as_inclusion.also_check else ""),
+                              "sufficient", as_inclusion.atoms, as_inclusion.stated)
+        # Else read it all the same, to show staff what the line measures; it gets no rule.
         return _manual(text, kind, "the record does not say whether this line includes or excludes",
-                       _parse(text, "inclusion").stated if text else ())
+                       as_inclusion.stated if as_inclusion else ())
     if not text:
         return _manual(text, kind, "empty line")
     if _NOT_SPECIFIED.match(text):

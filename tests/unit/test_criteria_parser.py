@@ -101,8 +101,8 @@ def test_a_line_read_in_part_never_rules_a_person_out():
         "unknown"
 
 
-def test_lines_of_unknown_kind_stay_manual():
-    assert "includes or excludes" in parse_line("Age ≥ 18 years", "unknown").manual
+def test_lines_of_unknown_kind_stay_manual_unless_worded_as_requirements():
+    assert "includes or excludes" in parse_line("Hypertension", "unknown").manual
 
 
 def test_check_says_met_not_met_unknown_or_manual():
@@ -285,9 +285,18 @@ def test_a_measure_outside_the_facts_is_named_in_the_reason_but_never_a_rule():
 
 
 def test_a_line_of_unknown_kind_shows_what_it_measures_without_a_rule():
-    parsed = parse_line("Age 18 to 65 years", "unknown")
-    assert parsed.rule is None
-    assert ("age", ">=", 18, "year") in parsed.stated
+    parsed = parse_line("Platelets < 50 x 10^9/L", "unknown")
+    assert parsed.rule is None and "does not say whether" in parsed.manual
+    assert ("platelets", "<", 50, "x 10^9/L") in parsed.stated
+    assert parse_line("Isolated systolic hypertension.", "unknown").rule is None
+
+
+@pytest.mark.parametrize("text", ["Patients must be at least 18 years old", "No prior chemotherapy",
+                                  "Men and women, ages 25-49."])
+def test_a_line_of_unknown_kind_worded_as_a_requirement_is_a_partial_inclusion(text):
+    parsed = parse_line(text, "unknown")
+    assert parsed.rule is not None and parsed.partial == "sufficient"
+    assert "no heading" in parsed.also_check
 
 
 @pytest.mark.parametrize(("text", "why"), [
