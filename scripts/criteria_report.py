@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -123,7 +124,8 @@ def chia_report() -> dict:
 
 def covid_report() -> dict:
     """The corpus holds entities, not lines: each measurement with its numeric text is read as a small line
-    ("platelets < 100 x10^9/L") and the parser's bound is compared with the normalised min / max."""
+    ("platelets < 100 x10^9/L") and the direction of the parser's bound is compared with the normalised min / max,
+    where only one of them is set (the other is the corpus's open end)."""
     path = SHARED / "registry" / "covid19_structured" / "all_criteria_corpus.csv"
     counts: Counter[str] = Counter()
     examples: list[str] = []
@@ -137,16 +139,40 @@ def covid_report() -> dict:
             if not parsed.stated:
                 continue
             counts["read"] += 1
-            low, high = row["numeric_att_min"].strip(), row["numeric_att_max"].strip()
-            want = "up" if low and not high else "down" if high and not low else None
+            low, high = _bound(row["numeric_att_min"]), _bound(row["numeric_att_max"])
+            # The corpus writes an open end as 99999 (no upper bound) or as 0 or less (no lower bound).
+            low = None if low is not None and low <= 0 else low
+            high = None if high is not None and high >= 9999 else high
+            want = "up" if low is not None and high is None else "down" if high is not None and low is None else None
             got = {DIRECTION.get(op) for _m, op, _v, _u in parsed.stated}
+            written = _written_direction(row["numeric_source_text"])
+            if want and written and written != want:
+                counts["corpus_direction_against_its_own_sign"] += 1  # "> 5 × ULN" stored with max 5: not scored
+                continue
             if want and got == {want}:
                 counts["agree"] += 1
             elif want and want not in got:
                 counts["contradictions"] += 1
                 examples.append(f"{row['nct_id']}: {row['entity_source_text']} {row['numeric_source_text']!r} "
                                 f"read {parsed.stated}, corpus min {low or '-'} max {high or '-'}")
-    return {**counts, "contradiction_examples": examples[:10]}
+    return {**counts, "agree": counts["agree"], "contradictions": counts["contradictions"],
+            "contradiction_examples": examples[:10]}
+
+
+def _written_direction(text: str) -> str | None:
+    """The direction the corpus's own numeric text writes first, when it starts with a sign or an operator word."""
+    if re.match(r"\s*(?:>|≥|=>|in excess of|over|greater than|more than|above|exceeding|at least)", text, re.I):
+        return "up"
+    if re.match(r"\s*(?:<|≤|=<|less than|under|below|at most|no more than|fewer than)", text, re.I):
+        return "down"
+    return None
+
+
+def _bound(text: str) -> float | None:
+    try:
+        return float(text.strip())
+    except ValueError:
+        return None
 
 
 def main() -> int:
