@@ -209,7 +209,8 @@ value values serum plasma blood total absolute treatment treated therapy with us
 including include includes included following criteria criterion e g i eg ie etc enrolment enrollment
 screening study entry randomisation randomization baseline registration inclusion start visit dose first before
 prior preceding child children adult adults adolescent adolescents infant infants between eligible""".split())
-_NEGATION = re.compile(r"\b(no|not|without|never|non|none|neither|nor|absence|absent|negative|except|unless|"
+# "non-" joined to a word makes a name ("non-small cell lung cancer", "non-Hodgkin lymphoma"), not a negation.
+_NEGATION = re.compile(r"\b(no|not|without|never|non(?!-)|none|neither|nor|absence|absent|negative|except|unless|"
                        r"excluding|other than|free of|lack of|unable|unwilling|refus\w*)\b|n't\b", re.I)
 _EXCEPTION = re.compile(r"\b(?:except(?:\s+for)?|unless|excluding|other than|with the exception of|apart from)\b", re.I)
 _VAGUE = re.compile(r"\b(normal|adequate|sufficient|appropriate|acceptable|significant|severe|uncontrolled|"
@@ -922,16 +923,28 @@ def _flag_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None
     return atoms, None
 
 
+# An inclusion's "HIV negative", "HBsAg negative", "seronegative for hepatitis C": the disease is absent.
+_TESTED_NEGATIVE = re.compile(r"^\s*(?:(?:test|tested|status|serology|serologic|antibody|antibodies|ab|elisa)\s+){0,2}"
+                              r"(?:negative|seronegative)\b", re.I)
+
+
 def _diagnosis_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str | None]:
     """Diagnoses the vocabulary knows; "malignancy" means ICD-10's C-codes, the myeloid neoplasms borderline."""
     voc = vocabulary()
     hits: list[Span] = [e for e in doc.ents if e.label_ == "DIAG" and e.ent_id_ in voc.concepts]
     if not hits:
         return [], None
-    if any(e._.negated for e in hits):
+    tested_negative = {id(e): _TESTED_NEGATIVE.match(text[e.end_char:]) for e in hits} if kind == "inclusion" else {}
+    if any(e._.negated and not tested_negative.get(id(e)) for e in hits):
         return [], "a diagnosis under a negation the parser cannot scope"
     atoms = []
     for ent in hits:
+        negative = tested_negative.get(id(ent))
+        if negative:  # "HIV negative", "hepatitis B surface antigen negative": not having it
+            rule_not = {"not": {"fact": "diagnoses", "within": [ent.ent_id_]}}
+            end = ent.end_char + negative.end()
+            atoms.append(_Atom("diagnosis", rule_not, ent.start_char, end))
+            continue
         before = text[:ent.start_char]
         if (_NOT_HAVING.search(before) and not re.search(r"\bpositive\b[^.;]*$", before, re.I)) or re.match(
                 r"\s*(?:vaccin|test|screen|serolog|status unknown)", text[ent.end_char:], re.I):

@@ -464,3 +464,15 @@ def test_words_that_look_like_a_rule_but_are_not(text):
                                   "Age equal or above 18 years"])
 def test_equal_or_older_is_a_lower_bound_that_includes_the_birthday(text):
     assert parse_line(text, "inclusion").stated == (("age", ">=", 18, "year"),)
+
+
+def test_a_disease_tested_negative_in_an_inclusion_is_its_absence():
+    assert rule("HIV negative") == {"not": {"fact": "diagnoses", "within": ["hiv"]}}
+    assert rule("HIV antibody negative") == {"not": {"fact": "diagnoses", "within": ["hiv"]}}
+    # a negative antigen is not the absence of the disease ever: left to the study team
+    assert rule("Hepatitis B surface antigen negative") is None
+
+
+def test_non_joined_to_a_word_is_a_name_not_a_negation():
+    parsed = parse_line("Histologically confirmed non-small cell lung cancer", "inclusion")
+    assert parsed.rule is not None and parsed.partial == "sufficient"
