@@ -559,7 +559,7 @@ def _join(atoms: list[_Atom], text: str, kind: str) -> tuple[dict[str, Any], boo
         highs = [_years(a.rule) for a in atoms if a.rule["op"] == "<"]
         apart = bool(lows and highs and max(lows) >= min(highs))  # "under 18 or over 80": outside a range
         how, sure = ("any", "any" in joiners) if apart else ("all", True)  # else the bounds of one age range
-    if how == "any" and all(a.kind == "diagnosis" for a in atoms):
+    if how == "any" and all(a.kind == "diagnosis" and "within" in a.rule for a in atoms):
         return {"fact": "diagnoses", "within": list(dict.fromkeys(c for a in atoms for c in a.rule["within"]))}, sure
     parts = [a.rule for a in atoms]
     unique = [r for i, r in enumerate(parts) if r not in parts[:i]]  # "now or within 30 days": one fact, asked once

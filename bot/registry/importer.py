@@ -205,7 +205,11 @@ def _criteria(text: str) -> tuple[dict[str, list[dict[str, Any]]], Coverage]:
     for index, line in enumerate(lines):
         kind = line.kind if line.kind in ("inclusion", "exclusion") else "inclusion"
         lead_in = lines[line.parent].text if line.parent is not None else ""
-        parsed = parse_line(line.text, line.kind, lead_in if lead_in.rstrip().endswith(":") else None)
+        try:
+            parsed = parse_line(line.text, line.kind, lead_in if lead_in.rstrip().endswith(":") else None)
+        except Exception as error:  # a parser bug on one line must not lose the record: the line stays manual
+            parsed = ParsedLine(line.text, line.kind, None, f"the parser failed on this line ({type(error).__name__}); "
+                                                            "please report it")
         sub_item = line.parent is not None and line.parent in ids
         lead_with_items = line.text.rstrip().endswith(":") and any(x.parent == index for x in lines[index + 1:])
         coverage.add(parsed, sub_item, structural=lead_with_items or bool(

@@ -476,3 +476,8 @@ def test_a_disease_tested_negative_in_an_inclusion_is_its_absence():
 def test_non_joined_to_a_word_is_a_name_not_a_negation():
     parsed = parse_line("Histologically confirmed non-small cell lung cancer", "inclusion")
     assert parsed.rule is not None and parsed.partial == "sufficient"
+
+
+def test_absences_joined_by_or_are_kept_as_they_are_written():
+    assert rule("HIV negative or hepatitis C negative") == {"any": [
+        {"not": {"fact": "diagnoses", "within": ["hiv"]}}, {"not": {"fact": "diagnoses", "within": ["hepatitis_c"]}}]}

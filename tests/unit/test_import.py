@@ -144,3 +144,22 @@ def test_lead_ins_pointers_and_not_specified_are_counted_apart_and_sub_items_kee
     counted = coverage.to_dict()
     assert counted["lines"] == 6 and counted["structural_lines"] == 3
     assert counted["covered_share_of_criterion_lines"] == 1.0
+
+
+def test_a_parser_failure_on_one_line_keeps_the_line_manual_and_the_record(v2, monkeypatch):
+    import bot.registry.importer as importer
+
+    record = next(r for r in read_ctgov([str(v2 / "NCT05594173.json")]) if hasattr(r, "trial_id"))
+    record.eligibility_text = "Inclusion Criteria:\n\n* Adults aged 18 to 65 years\n* HIV negative\n"
+    real = importer.parse_line
+
+    def failing(text, kind, lead_in=None):
+        if text.startswith("HIV"):
+            raise KeyError("within")
+        return real(text, kind, lead_in)
+
+    monkeypatch.setattr(importer, "parse_line", failing)
+    document, coverage = build_document(record)
+    lines = document["criteria"]["inclusion"]
+    assert lines[0]["rule"] and "parser failed" in lines[1]["manual"]
+    assert coverage.to_dict()["manual_reasons"] == {"the parser failed on this line": 1}
