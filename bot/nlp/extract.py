@@ -16,6 +16,7 @@ from bot.facts import FACTS, ValueRefused
 from bot.nlp.pipeline import pipeline
 from bot.nlp.values import days_ago, read_ages, read_value_after, read_weights, span_days
 from bot.profile import MedicationUse, Profile
+from bot.vocab import vocabulary
 
 MAX_CHARS = 2000
 _CAREGIVER = re.compile(r"\b(?:my|our)\s+(daughter|son|child|kid|baby|boy|girl|mother|mum|mom|father|dad|wife|"
@@ -143,6 +144,8 @@ class _Reader:
             (self.profile.allergies.denied if ent._.negated else self.profile.allergies.asserted).add(code)
             self.found.append("allergies")
             return
+        if _qualified_elsewhere(ent):
+            return
         target = self.profile.diagnoses.denied if ent._.negated else self.profile.diagnoses.asserted
         target.add(code)
         self.found.append("diagnoses")
@@ -218,6 +221,23 @@ class _Reader:
         match = _COUNTRY.search(self.text)
         if match:
             self.set("country", _COUNTRIES[match.group(1).lower()])
+
+
+# Words before a disease name that leave it what it says ("known hypertension", "uncontrolled diabetes").
+_PLAIN_MODIFIERS = frozenset("""essential chronic acute severe mild moderate known controlled uncontrolled diagnosed
+confirmed treated untreated active stable unstable recent previous prior bronchial atopic diabetic medical clinical
+general total partial primary""".split())
+
+
+def _qualified_elsewhere(ent: Span) -> bool:
+    """An ICD-10 name right after an organ or kind word that makes another disease ("pulmonary hypertension",
+    "gestational diabetes"): not stored, since the wider category would be wrong; the curated names decide their
+    own words."""
+    if ent.start == 0 or vocabulary().concepts[ent.ent_id_].curated:
+        return False
+    before = ent.doc[ent.start - 1]
+    return (before.is_alpha and before.lower_ not in _PLAIN_MODIFIERS
+            and re.search(r"(?:ary|al|ic|ous|ive|ial|ar|ile)$", before.lower_) is not None)
 
 
 def extract(text: str) -> Extraction:

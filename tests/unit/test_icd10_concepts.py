@@ -37,3 +37,13 @@ def test_people_words_from_the_kept_table_and_the_fact_patterns_still_win():
     profile = extract("I have type 2 diabetes, epilepsy and high blood pressure").profile
     assert {"icd10_e11", "icd10_g40", "icd10_i10_i15"} <= profile.diagnoses.asserted
     assert extract("she has iron deficiency anaemia").profile.get("anaemia") is True
+
+
+@pytest.mark.parametrize("text", ["my son has pulmonary hypertension", "she had gestational diabetes",
+                                  "no portal hypertension"])
+def test_an_icd10_name_made_into_another_disease_by_the_word_before_it_is_not_stored(text):
+    assert extract(text).profile.diagnoses.asserted == set() == extract(text).profile.diagnoses.denied
+
+
+def test_plain_modifiers_keep_the_disease():
+    assert extract("known hypertension").profile.diagnoses.asserted == {"icd10_i10_i15"}
