@@ -44,12 +44,12 @@ def _span(code: str) -> tuple[str, str]:
     return first, (last or first) + "~"
 
 
-def _curated_items(icd10: str | None) -> list[str]:
+def code_parts(icd10: str | None) -> list[str]:
     return [part.strip() for part in (icd10 or "").split(",") if part.strip()]
 
 
-def _covers(outer: str, inner: str) -> bool:
-    """Whether the ICD-10 code or range `outer` covers all of `inner`."""
+def covers(outer: str, inner: str) -> bool:
+    """Whether the ICD-10 code or range `outer` covers all of `inner` ("C81-C96" covers "C91.0" and "C91-C95")."""
     (a, b), (c, d) = _span(outer), _span(inner)
     return a <= c and d <= b
 
@@ -118,7 +118,7 @@ def icd10_concepts(curated: dict[str, tuple[str | None, int]], taken_names: Iter
     (the hand-written patterns of facts and symptoms) is not used as a name, so "iron deficiency anaemia" still
     reads as anaemia.
     """
-    items = [(cid, item, depth) for cid, (field, depth) in curated.items() for item in _curated_items(field)]
+    items = [(cid, item, depth) for cid, (field, depth) in curated.items() for item in code_parts(field)]
     curated_codes = {item for _, item, _ in items}
     taken = {n.lower() for n in taken_names}
     terms = [re.compile(rf"\b{re.escape(t.lower())}\b") for t in set(other_terms) if len(t) > 2]
@@ -130,7 +130,7 @@ def icd10_concepts(curated: dict[str, tuple[str | None, int]], taken_names: Iter
             lifted[code] = parent
     for code, parent, title in _tree():
         parent = lifted.get(parent or "", parent)
-        if code in curated_codes or any(_covers(code, item) for item in curated_codes) or code in lifted:
+        if code in curated_codes or any(covers(code, item) for item in curated_codes) or code in lifted:
             continue
         kept[code] = concept_id(code)
         rows.append((code, parent, title))
@@ -142,11 +142,11 @@ def icd10_concepts(curated: dict[str, tuple[str | None, int]], taken_names: Iter
     concepts = []
     used: set[str] = set()
     for code, parent, title in rows:
-        holders = [(depth, cid) for cid, item, depth in items if _covers(item, code)]
+        holders = [(depth, cid) for cid, item, depth in items if covers(item, code)]
         curated_parent = max(holders)[1] if holders else None
         parent_id = None
         if parent in kept:
-            parent_holders = [(depth, cid) for cid, item, depth in items if _covers(item, parent)]
+            parent_holders = [(depth, cid) for cid, item, depth in items if covers(item, parent)]
             same = (max(parent_holders)[1] if parent_holders else None) == curated_parent
             parent_id = kept[parent] if same else curated_parent
         else:

