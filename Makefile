@@ -28,8 +28,9 @@ catalogue: setup-actions
 	$(ACT)/trialbot trials validate
 	$(ACT)/trialbot trials lint
 
+# The catalogue and import tests run on SQLite and on a throwaway PostgreSQL server (started and stopped here).
 unit: setup-actions
-	$(ACT)/python -m pytest -q -p no:cacheprovider tests/unit
+	scripts/with_postgres.sh $(ACT)/python -m pytest -q -p no:cacheprovider tests/unit
 
 scenarios: setup-actions
 	$(ACT)/trialbot scenarios run tests/scenarios/*.yaml

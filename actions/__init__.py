@@ -10,10 +10,10 @@ No module here logs message text or profile values.
 
 def warm_up() -> None:
     """Load the catalogue and the spaCy pipeline when the action server starts, not at the first message."""
-    from actions.catalog import trials
+    from actions.catalog import catalogue
     from bot.nlp import extract
 
-    trials()
+    catalogue()
     extract("warm up")
 
 

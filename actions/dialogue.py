@@ -10,12 +10,12 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
-from actions.catalog import by_id, trials
+from actions.catalog import by_id, catalogue
 from actions.questions import OFFER_SKIP_AFTER, buttons_for, next_question, open_facts
 from actions.reading import ANSWERS, INTERRUPTIONS, apply, read
 from actions.state import FORM, State, cleared, turn_id
 from bot.facts import FACTS
-from bot.matching import MatchReport, match
+from bot.matching import MatchReport
 from bot.nlp import extract
 from bot.vocab import vocabulary
 
@@ -39,7 +39,7 @@ CONSENT_BUTTONS = [{"title": "Yes, go on", "payload": "/affirm"}, {"title": "No,
 
 
 def report_for(state: State) -> MatchReport:
-    return match(state.profile, list(trials()), country=state.profile.get("country"))
+    return catalogue().match(state.profile, country=state.profile.get("country"), degrade=True)
 
 
 def fresh_turn(state: State, tracker: Tracker) -> dict[str, Any]:
@@ -80,7 +80,7 @@ class ActionReadMessage(Action):
             return [SlotSet("turn", state.turn)]
         reading = read(state)
         turn = apply(state, reading, state.intent in ANSWERS,
-                     lambda profile: open_facts(match(profile, list(trials())), state.skipped))
+                     lambda profile: open_facts(catalogue().match(profile, degrade=True), state.skipped))
         turn["id"] = this_turn
         state.turn = turn
         return state.slot_events()
@@ -270,7 +270,7 @@ class ActionTrialInfo(Action):
             return ("I can only explain the study medicines of the trials I know; "
                     "your doctor or pharmacist can tell you more.")
         users = [t for t in chosen if any(d in replies.study_drugs(t) for d in drugs)]
-        users = users or [t for t in trials() if t.open]
+        users = users or [t for t in catalogue().curated if t.open]
         return "\n".join(replies.drug_answer(d, users) for d in drugs[:2])
 
 

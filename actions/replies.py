@@ -74,19 +74,22 @@ def main_reason(result: TrialResult) -> str:
 
 
 def results_messages(report: MatchReport) -> list[str]:
-    """The answer: trials that may fit in full, then briefly those that do not, with the main reason."""
-    fitting = [r for r in report.results if r.verdict != "ineligible"]
-    not_fitting = [r for r in report.results if r.verdict == "ineligible"]
+    """The answer: how the trials are ordered, the best that may fit in full, then briefly a few that do not,
+    with the main reason, and counts of the rest."""
+    fitting, not_fitting = report.fitting, report.not_fitting
     messages: list[str] = []
+    if report.notice:
+        messages.append(report.notice)
     if fitting:
         count = len(fitting)
         head = "one trial that may fit" if count == 1 else f"{count} trials that may fit"
-        messages.append(f"Here is what I found: {head}. {DECIDES}")
+        order = f" {report.order_note}" if count > 1 else ""
+        messages.append(f"Here is what I found: {head}. {DECIDES}{order}")
         for number, result in enumerate(fitting[:MAX_SHOWN], start=1):
             messages.append(f"{number}. {trial_lines(result)}")
         if count > MAX_SHOWN:
             messages.append(f"…and {count - MAX_SHOWN} more; ask me to narrow it down with more facts.")
-    elif report.results:
+    elif report.results or report.ruled_out:
         messages.append("From what you told me, none of the open trials I know fits. "
                         "Your doctor may know of other studies.")
     else:
@@ -97,18 +100,36 @@ def results_messages(report: MatchReport) -> list[str]:
                  for r in shown]
         more = f"\n…and {len(not_fitting) - MAX_SHOWN} more." if len(not_fitting) > MAX_SHOWN else ""
         messages.append("Trials that do not fit:\n" + "\n".join(lines) + more)
+    left_out = []
+    if report.ruled_out:
+        left_out.append(f"{_trials(report.ruled_out, 'more trial')} "
+                        f"{'does' if report.ruled_out == 1 else 'do'} not fit because of age, sex or diagnosis limits")
+    if report.other_conditions:
+        left_out.append(f"{_trials(report.other_conditions, 'trial')} "
+                        f"{'studies' if report.other_conditions == 1 else 'study'} other conditions than yours "
+                        "and I did not check")
+    if left_out:
+        messages.append("; ".join(left_out) + ".")
     return messages
 
 
+def _trials(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def results_payload(report: MatchReport) -> dict[str, Any]:
-    """The same answer as data, for the widget."""
+    """The same answer as data, for the widget: the best trials that may fit in full, a few that do not, and
+    counts of the rest."""
     results = []
-    for result in report.results:
+    for result in report.fitting[:MAX_SHOWN] + report.not_fitting[:MAX_SHOWN]:
         data = result.to_dict()
         data["fit"] = FIT_WORDS[result.verdict]
         results.append(data)
-    return {"type": "trial_results", "note": DECIDES, "results": results,
-            "next_questions": report.next_questions, "closed_trials_left_out": report.closed_left_out}
+    return {"type": "trial_results", "note": DECIDES, "order": report.order_note, "results": results,
+            "next_questions": report.next_questions, "closed_trials_left_out": report.closed_left_out,
+            "more_may_fit": max(0, len(report.fitting) - MAX_SHOWN),
+            "more_do_not_fit": max(0, len(report.not_fitting) - MAX_SHOWN) + report.ruled_out,
+            "other_conditions_left_out": report.other_conditions}
 
 
 def results_buttons(report: MatchReport) -> list[dict[str, str]]:

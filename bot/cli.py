@@ -12,14 +12,15 @@ import yaml
 
 from bot.catalog import store
 from bot.catalog.lint import lint_catalogue
-from bot.catalog.trial import CatalogError, Trial, read_directory
+from bot.catalog.trial import CatalogError, read_directory
 from bot.facts import FACTS, ValueRefused
-from bot.matching import MatchReport, match
+from bot.matching import NOT_FITTING_LISTED, MatchReport
 from bot.nlp import extract
 from bot.profile import profile_from_mapping
 from bot.registry.check import check_line
 from bot.registry.criteria_parser import parse_line
 from bot.scenarios import ScenarioFileError, run_file
+from bot.search import Catalogue
 
 TRIALS_DIR = store.ROOT / "trials"
 VERDICT_WORDS = {"eligible": "may fit (study team decides)", "possible": "may fit, details missing",
@@ -31,23 +32,25 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
-def load_trials(directory: Path = TRIALS_DIR) -> list[Trial]:
+def open_catalogue(directory: Path = TRIALS_DIR) -> Catalogue:
     """The curated trial files, and the imported trials the database holds beside them.
 
     The files are the reviewed source of truth, so they are read even when the database has not been loaded
-    since they changed; an imported trial with the id of a curated file is left out.
+    since they changed; an imported trial with the id of a curated file is left out. A SQLite file that does
+    not exist yet means no imported trials; any other database must be reachable.
     """
     curated = read_directory(directory)
     url = store.database_url()
-    stored: list[Trial] = []
+    engine = None
     if not url.startswith("sqlite:///") or Path(url.removeprefix("sqlite:///")).exists():
         try:
-            stored = store.read_all(store.engine_for())
+            engine = store.engine_for()
+            store.prepare(engine)
         except store.CatalogUnavailable:
             if not url.startswith("sqlite"):
                 raise
-    ids = {t.id for t in curated}
-    return curated + [t for t in stored if t.id not in ids and t.data.get("origin") == "imported"]
+            engine = None
+    return Catalogue(curated, engine)
 
 
 def _profile_file(path: Path) -> dict[str, Any]:
@@ -61,6 +64,8 @@ def _profile_file(path: Path) -> dict[str, Any]:
 
 
 def cmd_match(args: argparse.Namespace) -> int:
+    if args.only_country and not args.country:
+        return _fail("--only-country needs --country")
     problems: list[ValueRefused] = []
     speaker = None
     try:
@@ -72,30 +77,38 @@ def cmd_match(args: argparse.Namespace) -> int:
                 return _fail("give the patient description as text, or --profile FILE")
             extraction = extract(text)
             profile, problems, speaker = extraction.profile, extraction.problems, extraction.speaker
-        trials = load_trials()
+        catalogue = open_catalogue()
+        report = catalogue.match(profile, include_closed=args.all, country=args.country,
+                                 only_country=args.only_country, other_conditions=args.other_conditions)
     except ValueRefused as error:
         return _fail(error.message)
     except (CatalogError, store.CatalogUnavailable) as error:
         return _fail(f"the trial catalogue is not available: {error}")
-    report = match(profile, trials, include_closed=args.all, country=args.country)
     if args.json:
-        out = report.to_dict()
+        out = report.to_dict(args.limit, args.offset)
         out["problems"] = [{"fact": p.fact, "message": p.message} for p in problems]
         if speaker:
             out["speaker"] = speaker
         json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
         print()
     else:
-        print(render_table(report, problems))
+        print(render_table(report, problems, 10 if args.limit is None else args.limit, args.offset))
     return 0
 
 
-def render_table(report: MatchReport, problems: list[ValueRefused]) -> str:
+def render_table(report: MatchReport, problems: list[ValueRefused], limit: int = 10, offset: int = 0) -> str:
+    """The trials that may fit from offset (at most limit), a few that do not fit with their reasons, and
+    counts of everything left out, each with the option that shows it."""
     lines = ["Facts read: " + (json.dumps(report.profile.to_dict(), ensure_ascii=False) or "none")]
     lines += [f"Could not use: {p.message}" for p in problems]
+    fitting, failing = report.fitting, report.not_fitting
+    shown = fitting[offset:offset + limit]
+    listed_failing = failing[:NOT_FITTING_LISTED] if offset == 0 else []
     lines.append("")
+    if shown:
+        lines.append(report.order_note)
     lines.append(f"{'trial':<20} {'verdict':<30} title")
-    for result in report.results:
+    for result in shown + listed_failing:
         lines.append(f"{result.trial.id:<20} {VERDICT_WORDS[result.verdict]:<30} {result.trial.title[:70]}")
         for reason in result.reasons[:3] if result.verdict == "ineligible" else result.reasons[:2]:
             lines.append(f"{'':<20}   - {reason}")
@@ -103,8 +116,17 @@ def render_table(report: MatchReport, problems: list[ValueRefused]) -> str:
             missing = ", ".join(FACTS[key].label for key in result.missing)
             lines.append(f"{'':<20}   still unknown: {missing}")
         lines.append(f"{'':<20}   {'; '.join(r.display() for r in result.trial.recruitment)}")
+    rest = len(fitting) - offset - len(shown)
+    if rest > 0:
+        lines.append(f"\n{rest} more trial{'s' if rest != 1 else ''} may fit "
+                     f"(see them with --offset {offset + len(shown)}).")
+    if len(failing) > len(listed_failing):
+        lines.append(f"{len(failing) - len(listed_failing)} more trials do not fit (--json lists them all).")
+    if report.other_conditions:
+        lines.append(f"{report.other_conditions} trials registered only for other conditions were not checked "
+                     "(use --other-conditions to check them).")
     if report.closed_left_out:
-        lines.append(f"\n{report.closed_left_out} trials closed to recruitment left out (use --all to see them).")
+        lines.append(f"{report.closed_left_out} trials closed to recruitment left out (use --all to see them).")
     if report.next_questions:
         lines.append("\nMost useful next questions:")
         for q in report.next_questions[:3]:
@@ -277,13 +299,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
     try:
-        trials = load_trials()
+        catalogue = open_catalogue()
     except (CatalogError, store.CatalogUnavailable) as error:
         return _fail(f"the trial catalogue is not available: {error}")
     failed = passed = 0
     for name in args.files:
         try:
-            results = run_file(Path(name), trials)
+            results = run_file(Path(name), catalogue.by_id)
         except ScenarioFileError as error:
             return _fail(str(error))
         for result in results:
@@ -308,6 +330,12 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--json", action="store_true", help="one JSON object on stdout")
     m.add_argument("--all", action="store_true", help="include trials closed to recruitment")
     m.add_argument("--country", help="prefer trials with a site in this country")
+    m.add_argument("--only-country", action="store_true",
+                   help="with --country: leave out trials with no site there (trials with unknown sites stay)")
+    m.add_argument("--other-conditions", action="store_true",
+                   help="also check trials registered only for other conditions than the person's")
+    m.add_argument("--limit", type=int, help="trials that may fit shown (10 in the table, all in --json)")
+    m.add_argument("--offset", type=int, default=0, help="skip this many trials that may fit (the next page)")
     m.set_defaults(func=cmd_match)
 
     t = sub.add_parser("trials", help="validate, load, list and show catalogue trials")

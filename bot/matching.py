@@ -11,13 +11,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.catalog.index import related_concepts
 from bot.catalog.trial import Criterion, Trial
 from bot.facts import FACTS
 from bot.profile import Profile
 
-VERDICT_ORDER = {"eligible": 0, "possible": 1, "ineligible": 2}
 # Asked first whatever the counts say: without them no trial can be placed at all.
 FIRST_FACTS = ("diagnoses", "age")
+# How much an inclusion line met with the person's own facts says that a trial is meant for them: the disease
+# most, then the labs, scores and treatments that define it, then anything else; age, sex and size least.
+GENERIC_FACTS = ("age", "sex", "weight", "height")
+DIAGNOSIS_WEIGHT, MEASURE_WEIGHT, MEDICATION_WEIGHT, OTHER_WEIGHT, GENERIC_WEIGHT = 4.0, 3.0, 2.0, 1.0, 0.5
 
 
 @dataclass
@@ -130,18 +134,57 @@ class TrialResult:
 
 @dataclass
 class MatchReport:
+    """Every checked trial in ranked order (callers page through it), with how the order was made.
+
+    stats: trials in the catalogue, passed the prefilter, evaluated, and milliseconds, when a catalogue made
+    it; other_conditions: trials about other conditions than the person's, counted but not checked.
+    """
+
     profile: Profile
     results: list[TrialResult]
     next_questions: list[dict[str, Any]]
     closed_left_out: int = 0
+    order_note: str = ""
+    other_conditions: int = 0
+    stats: dict[str, Any] = field(default_factory=dict)
+    notice: str = ""  # what could not be searched, for the person (e.g. the trial database is down)
+    ruled_out: int = 0  # stored trials the prefilter left out: their age, sex or diagnosis limits rule the person out
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    @property
+    def fitting(self) -> list[TrialResult]:
+        return [r for r in self.results if r.verdict != "ineligible"]
+
+    @property
+    def not_fitting(self) -> list[TrialResult]:
+        return [r for r in self.results if r.verdict == "ineligible"]
+
+    def to_dict(self, limit: int | None = None, offset: int = 0) -> dict[str, Any]:
+        """The report as JSON: the trials that may fit from offset on (at most limit of them), then those that
+        do not fit (all of them without a limit, else only their count beyond the first few)."""
+        fitting, failing = self.fitting, self.not_fitting
+        shown = fitting[offset:offset + limit] if limit is not None else fitting[offset:]
+        if limit is not None:
+            failing = failing[:NOT_FITTING_LISTED] if offset == 0 else []
+        out = {
             "profile": self.profile.to_dict(),
-            "results": [r.to_dict() for r in self.results],
+            "results": [r.to_dict() for r in shown + failing],
             "next_questions": self.next_questions,
             "closed_trials_left_out": self.closed_left_out,
+            "other_conditions_left_out": self.other_conditions,
+            "ruled_out_by_limits": self.ruled_out,
+            "order": self.order_note,
+            "counts": {"may_fit": len(fitting), "do_not_fit": len(self.not_fitting), "shown_from": offset,
+                       "may_fit_shown": len(shown), "do_not_fit_shown": len(failing)},
         }
+        if self.stats:
+            out["stats"] = self.stats
+        if self.notice:
+            out["notice"] = self.notice
+        return out
+
+
+# With a page size, only this many trials that do not fit are listed; the rest are counted.
+NOT_FITTING_LISTED = 3
 
 
 def evaluate_criterion(criterion: Criterion, profile: Profile) -> CriterionResult:
@@ -176,19 +219,56 @@ def evaluate_trial(trial: Trial, profile: Profile) -> TrialResult:
     return TrialResult(trial, verdict, results)
 
 
+def _weight(key: str) -> float:
+    if key == "diagnoses":
+        return DIAGNOSIS_WEIGHT
+    if key in GENERIC_FACTS:
+        return GENERIC_WEIGHT
+    if key == "medications":
+        return MEDICATION_WEIGHT
+    fact = FACTS.get(key)
+    return MEASURE_WEIGHT if fact is not None and fact.type in ("quantity", "score") else OTHER_WEIGHT
+
+
+def relevance(result: TrialResult, related: frozenset[str] | set[str]) -> float:
+    """How well the person fits what the trial is about: the inclusion lines their own facts meet, each
+    weighted by the most specific fact it reads, plus the disease weight again when the trial is registered
+    for one of the person's conditions (`related`: their diagnoses with everything above and below)."""
+    score = sum(max((_weight(k) for k in r.criterion.rule.facts()), default=OTHER_WEIGHT)
+                for r in result.criteria
+                if r.status == "met" and r.criterion.kind == "inclusion" and r.criterion.rule is not None)
+    if related and set(result.trial.data.get("conditions") or ()) & set(related):
+        score += DIAGNOSIS_WEIGHT
+    return score
+
+
+def order_note(country: str | None) -> str:
+    """The order of the results, in one sentence a patient can read."""
+    near = f", then those with a site in {country.strip()}" if country and country.strip() else ""
+    return ("Trials that may fit come first, ordered by how much of what they ask about (the condition first, "
+            "then tests and treatments) matches what you told me, then by how little is still unknown"
+            f"{near}.")
+
+
 def match(profile: Profile, trials: list[Trial], include_closed: bool = False,
-          country: str | None = None) -> MatchReport:
-    """Evaluate every trial, rank them and work out which questions would settle the most candidates."""
+          country: str | None = None, related: frozenset[str] | None = None) -> MatchReport:
+    """Evaluate every trial, rank them and work out which questions would settle the most candidates.
+
+    related: the person's diagnoses with their ancestors and descendants (computed here when not given).
+    """
     chosen = trials if include_closed else [t for t in trials if t.open]
     results = [evaluate_trial(t, profile) for t in chosen]
     wanted = (country or "").strip().lower()
+    if related is None:
+        related = related_concepts(profile.diagnoses.asserted)
+    scores = {id(r): relevance(r, related) for r in results}
 
     def order(result: TrialResult) -> tuple:
         far = bool(wanted) and wanted not in {c.lower() for c in result.trial.countries()}
-        return (VERDICT_ORDER[result.verdict], far, len(result.missing), result.trial.id)
+        return (result.verdict == "ineligible", -scores[id(result)], len(result.missing), far, result.trial.id)
 
     results.sort(key=order)
-    return MatchReport(profile, results, next_questions(results), len(trials) - len(chosen))
+    return MatchReport(profile, results, next_questions(results), len(trials) - len(chosen), order_note(country))
 
 
 def next_questions(results: list[TrialResult]) -> list[dict[str, Any]]:

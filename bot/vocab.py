@@ -78,6 +78,10 @@ class Vocabulary:
         self._concept_names.update({n: c.id for c in concepts.values() for n in c.synonyms_cs})
         self._drug_names = {n.lower(): d.id for d in drugs.values() for n in (d.label, *d.synonyms, *d.brands)}
         self._class_words = {w.lower(): c.id for c in classes.values() for w in c.synonyms}
+        self._children: dict[str, list[str]] = {}
+        for concept in concepts.values():
+            if concept.parent:
+                self._children.setdefault(concept.parent, []).append(concept.id)
 
     def concept_named(self, name: str) -> str | None:
         """The concept whose label or synonym is exactly this name (case-sensitive abbreviations too)."""
@@ -99,6 +103,17 @@ class Vocabulary:
             chain.append(code)
             code = self.concepts[code].parent or ""
         return chain
+
+    def concept_descendants(self, code: str) -> list[str]:
+        """Every concept below this one (not itself)."""
+        found: list[str] = []
+        stack = list(self._children.get(code, ()))
+        while stack:
+            child = stack.pop()
+            if child not in found:
+                found.append(child)
+                stack.extend(self._children.get(child, ()))
+        return found
 
     def concept_within(self, code: str, ancestor: str) -> bool:
         """Whether code is ancestor or lies below it."""

@@ -7,7 +7,7 @@ country, status or criterion without parsing YAML.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -33,6 +33,9 @@ class TrialRow(Base):
     sites: Mapped[list[SiteRow]] = relationship(cascade="all, delete-orphan")
     recruitment: Mapped[list[RecruitmentRow]] = relationship(cascade="all, delete-orphan")
     criteria: Mapped[list[CriterionRow]] = relationship(cascade="all, delete-orphan", order_by="CriterionRow.position")
+    filters: Mapped[FilterRow | None] = relationship(cascade="all, delete-orphan")
+    concepts: Mapped[list[ConceptRow]] = relationship(cascade="all, delete-orphan")
+    countries: Mapped[list[CountryRow]] = relationship(cascade="all, delete-orphan")
 
 
 class RegisterIdRow(Base):
@@ -77,3 +80,43 @@ class CriterionRow(Base):
     rule: Mapped[dict | None] = mapped_column(JSON)
     manual: Mapped[str | None] = mapped_column(Text)
     also_check: Mapped[str | None] = mapped_column(Text)
+
+
+class FilterRow(Base):
+    """The prefilter's fields of one trial (see bot.catalog.index): indexed, so the database leaves out the
+    trials whose rules would rule the person out before any rule runs. NULL means "not stated": never filters."""
+
+    __tablename__ = "trial_filters"
+
+    trial_id: Mapped[str] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), primary_key=True)
+    origin: Mapped[str] = mapped_column(String(10), index=True)
+    is_open: Mapped[bool] = mapped_column(Boolean, index=True)
+    min_age: Mapped[float | None] = mapped_column(Float, index=True)
+    max_age: Mapped[float | None] = mapped_column(Float, index=True)
+    # ",female," or ",female,male,": the sexes the trial's rules admit; NULL when they say nothing.
+    sexes: Mapped[str | None] = mapped_column(String(40))
+    has_topics: Mapped[bool] = mapped_column(Boolean)
+    has_countries: Mapped[bool] = mapped_column(Boolean)
+
+
+class ConceptRow(Base):
+    """A diagnosis concept of a trial: what it is about ("topic"), or one of a group of concepts ("need",
+    group number `grp`) one of which its inclusion rules require."""
+
+    __tablename__ = "trial_concepts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trial_id: Mapped[str] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(5))
+    grp: Mapped[int] = mapped_column(Integer)
+    concept: Mapped[str] = mapped_column(String(60), index=True)
+
+
+class CountryRow(Base):
+    """A country where the trial has a site or recruits, lower-case, for the "only in this country" filter."""
+
+    __tablename__ = "trial_countries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trial_id: Mapped[str] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    country: Mapped[str] = mapped_column(String(80), index=True)

@@ -13,13 +13,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import and_, create_engine, exists, func, insert, inspect, or_, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
-from bot.catalog.models import Base, CriterionRow, RecruitmentRow, RegisterIdRow, SiteRow, TrialRow
-from bot.catalog.trial import Trial, parse_trial
+from bot.catalog.index import ABOUT, OTHER, UNKNOWN, Filters, Query, filters_for
+from bot.catalog.models import (
+    Base,
+    ConceptRow,
+    CountryRow,
+    CriterionRow,
+    FilterRow,
+    RecruitmentRow,
+    RegisterIdRow,
+    SiteRow,
+    TrialRow,
+)
+from bot.catalog.trial import Trial, TrialFileError, parse_trial
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_URL = f"sqlite:///{ROOT / 'catalog.db'}"
@@ -72,12 +83,35 @@ class LoadReport:
 
 
 def prepare(engine: Engine) -> None:
-    """Create the tables, and add the columns later versions need to a database an older version made."""
-    Base.metadata.create_all(engine)
-    columns = {c["name"] for c in inspect(engine).get_columns("trials")}
-    if "origin" not in columns:
-        with engine.begin() as connection:
-            connection.execute(text("ALTER TABLE trials ADD COLUMN origin VARCHAR(10) DEFAULT 'curated'"))
+    """Create the tables, and bring a database an older version made up to date: add the columns later
+    versions need, and compute the prefilter fields of trials stored before there were any."""
+    try:
+        Base.metadata.create_all(engine)
+        columns = {c["name"] for c in inspect(engine).get_columns("trials")}
+        if "origin" not in columns:
+            with engine.begin() as connection:
+                connection.execute(text("ALTER TABLE trials ADD COLUMN origin VARCHAR(10) DEFAULT 'curated'"))
+        _index_unindexed(engine)
+    except SQLAlchemyError as error:
+        raise _unavailable(error) from None
+
+
+def _index_unindexed(engine: Engine) -> None:
+    """Prefilter fields for trials that have none (stored by an older version), in batches."""
+    while True:
+        with Session(engine) as session, session.begin():
+            rows = session.execute(
+                select(TrialRow).where(~exists().where(FilterRow.trial_id == TrialRow.id)).limit(500)
+            ).scalars().all()
+            if not rows:
+                return
+            for row in rows:
+                try:
+                    trial = parse_trial(row.document, f"database:{row.id}", validate=False)
+                except TrialFileError:
+                    trial = None
+                # A stored document that no longer reads gets fields that never filter it out.
+                _set_filters(row, filters_for(trial) if trial else Filters(row.is_open))
 
 
 def load(trials: Iterable[Trial], engine: Engine) -> LoadReport:
@@ -161,7 +195,166 @@ def _row(trial: Trial, digest: str, origin: str = "curated") -> TrialRow:
                      also_check=c.also_check)
         for i, c in enumerate(trial.criteria)
     ]
+    _set_filters(row, filters_for(trial))
     return row
+
+
+def _set_filters(row: TrialRow, filters: Filters) -> None:
+    for key, value in _filter_values(row.id, row.origin, filters).items():
+        if key == "filters":
+            row.filters = FilterRow(**value)
+        elif key == "concepts":
+            row.concepts = [ConceptRow(**v) for v in value]
+        else:
+            row.countries = [CountryRow(**v) for v in value]
+
+
+def _filter_values(trial_id: str, origin: str, filters: Filters) -> dict:
+    """The rows of the three prefilter tables for one trial, as plain values (for the ORM and bulk inserts)."""
+    sexes = "," + ",".join(sorted(filters.sexes)) + "," if filters.sexes is not None else None
+    concepts = [{"trial_id": trial_id, "role": "topic", "grp": 0, "concept": c} for c in sorted(filters.topics)]
+    concepts += [{"trial_id": trial_id, "role": "need", "grp": i, "concept": c}
+                 for i, group in enumerate(filters.needs) for c in sorted(group)]
+    return {
+        "filters": {"trial_id": trial_id, "origin": origin, "is_open": filters.is_open, "min_age": filters.min_age,
+                    "max_age": filters.max_age, "sexes": sexes, "has_topics": bool(filters.topics),
+                    "has_countries": bool(filters.countries)},
+        "concepts": concepts,
+        "countries": [{"trial_id": trial_id, "country": c[:80]} for c in sorted(filters.countries)],
+    }
+
+
+def bulk_add(trials: Iterable[Trial], engine: Engine, origin: str = "imported", batch: int = 500,
+             progress: object | None = None) -> int:
+    """Store many new trials fast (multi-row inserts, one transaction per batch), for catalogues built
+    elsewhere; the trials' ids must not be stored yet. `progress` is a tqdm-like bar to advance."""
+    prepare(engine)
+    tables: dict[str, list[dict]] = {}
+    stored = 0
+
+    def flush() -> None:
+        try:
+            with engine.begin() as connection:
+                for model in (TrialRow, RegisterIdRow, SiteRow, RecruitmentRow, CriterionRow, FilterRow,
+                              ConceptRow, CountryRow):
+                    rows = tables.get(model.__tablename__)
+                    if rows:
+                        connection.execute(insert(model), rows)
+        except SQLAlchemyError as error:
+            raise _unavailable(error) from None
+        tables.clear()
+
+    for trial in trials:
+        data = trial.data
+        add = lambda table, rows: tables.setdefault(table, []).extend(rows)  # noqa: E731
+        add("trials", [{"id": trial.id, "protocol": (data.get("protocol") or "")[:80] or None, "title": trial.title,
+                        "phase": data["phase"][:40], "is_open": trial.open, "origin": origin,
+                        "source_file": Path(trial.source).name[:255], "checksum": checksum(data),
+                        "document": data}])
+        add("register_ids", [{"trial_id": trial.id, "register": r["register"], "register_id": r["id"]}
+                             for r in data["register_ids"]])
+        add("sites", [{"trial_id": trial.id, "name": s.name, "city": s.city[:120], "country": s.country[:80],
+                       "verified": s.verified} for s in trial.sites])
+        add("recruitment", [{"trial_id": trial.id, "country": r.country, "status": r.status, "start": r.start}
+                            for r in trial.recruitment])
+        add("criteria", [{"trial_id": trial.id, "code": c.id, "kind": c.kind, "position": i, "text": c.text,
+                          "rule": c.rule_raw, "manual": c.manual, "also_check": c.also_check}
+                         for i, c in enumerate(trial.criteria)])
+        values = _filter_values(trial.id, origin, filters_for(trial))
+        add("trial_filters", [values["filters"]])
+        add("trial_concepts", values["concepts"])
+        add("trial_countries", values["countries"])
+        stored += 1
+        if stored % batch == 0:
+            flush()
+        if progress is not None:
+            progress.update(1)
+    flush()
+    return stored
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A stored trial the prefilter let through: its id, its content's fingerprint (to know whether a kept
+    parsed copy is still current) and how it relates to the person's diagnoses (index.ABOUT, UNKNOWN, OTHER)."""
+
+    trial_id: str
+    checksum: str
+    tier: str
+
+
+def prefilter(engine: Engine, query: Query, origin: str = "imported") -> list[Candidate]:
+    """The stored trials (of this origin) the query admits, in SQL on the indexed prefilter fields.
+
+    Says the same as index.admits, except that trials about other conditions are returned with tier OTHER
+    whatever query.other_conditions says, so the caller can count them.
+    """
+    f = FilterRow
+    stmt = select(f.trial_id, TrialRow.checksum, f.has_topics).join(TrialRow, TrialRow.id == f.trial_id)
+    stmt = stmt.where(f.origin == origin)
+    if not query.include_closed:
+        stmt = stmt.where(f.is_open.is_(True))
+    if query.age is not None:
+        stmt = stmt.where(or_(f.min_age.is_(None), f.min_age <= query.age),
+                          or_(f.max_age.is_(None), f.max_age >= query.age))
+    if query.sex is not None:
+        stmt = stmt.where(or_(f.sexes.is_(None), f.sexes.like(f"%,{query.sex},%")))
+    about = None
+    if query.diagnosed:
+        related = sorted(query.related)
+        need, other = aliased(ConceptRow), aliased(ConceptRow)
+        unmet = select(need.id).where(
+            need.trial_id == f.trial_id, need.role == "need",
+            ~exists().where(other.trial_id == need.trial_id, other.role == "need", other.grp == need.grp,
+                            other.concept.in_(related)))
+        stmt = stmt.where(~exists(unmet))
+        topic = aliased(ConceptRow)
+        about = exists().where(topic.trial_id == f.trial_id, topic.role == "topic", topic.concept.in_(related))
+        stmt = stmt.add_columns(about.label("about"))
+    if query.only_country:
+        stmt = stmt.where(or_(f.has_countries.is_(False), exists().where(
+            and_(CountryRow.trial_id == f.trial_id, CountryRow.country == query.only_country))))
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(stmt).all()
+    except SQLAlchemyError as error:
+        raise _unavailable(error) from None
+    out = []
+    for row in rows:
+        if not query.diagnosed:
+            tier = ABOUT
+        elif not row.has_topics:
+            tier = UNKNOWN
+        else:
+            tier = ABOUT if row.about else OTHER
+        out.append(Candidate(row.trial_id, row.checksum, tier))
+    return out
+
+
+def count(engine: Engine, origin: str = "imported", open_only: bool = False) -> int:
+    """How many trials of this origin are stored (only open ones with open_only)."""
+    stmt = select(func.count()).select_from(FilterRow).where(FilterRow.origin == origin)
+    if open_only:
+        stmt = stmt.where(FilterRow.is_open.is_(True))
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(stmt).scalar_one())
+    except SQLAlchemyError as error:
+        raise _unavailable(error) from None
+
+
+def documents(engine: Engine, trial_ids: list[str]) -> dict[str, dict]:
+    """The stored documents of these trials, by id."""
+    found: dict[str, dict] = {}
+    try:
+        with engine.connect() as connection:
+            for start in range(0, len(trial_ids), 500):
+                chunk = trial_ids[start:start + 500]
+                rows = connection.execute(select(TrialRow.id, TrialRow.document).where(TrialRow.id.in_(chunk)))
+                found.update({row.id: row.document for row in rows})
+    except SQLAlchemyError as error:
+        raise _unavailable(error) from None
+    return found
 
 
 def read_all(engine: Engine) -> list[Trial]:

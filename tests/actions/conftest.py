@@ -27,7 +27,7 @@ for _seed in SEEDS:
 os.environ["TRIALBOT_TRIALS_DIR"] = str(_SEED_DIR)
 
 from actions import dialogue  # noqa: E402
-from actions.catalog import trials  # noqa: E402
+from actions.catalog import catalogue  # noqa: E402
 
 FORM = "trial_form"
 REQUIRED = ("consent", "matching_done")
@@ -134,7 +134,7 @@ class Chat:
 
 @pytest.fixture
 def chat() -> Chat:
-    trials.cache_clear()
+    catalogue.cache_clear()
     return Chat()
 
 

@@ -110,9 +110,8 @@ def test_bad_trial_file_names_file_field_and_problem(tmp_path, mutate, where, me
     assert str(path) in text and where in text and message in text
 
 
-def test_one_bad_file_means_nothing_is_loaded(tmp_path):
-    database = f"sqlite:///{tmp_path / 'cat.db'}"
-    engine = create_engine(database)
+def test_one_bad_file_means_nothing_is_loaded(tmp_path, database_url):
+    engine = create_engine(database_url)
     good = tmp_path / "good"
     good.mkdir()
     write_trial(good, lambda d: None)
@@ -124,8 +123,8 @@ def test_one_bad_file_means_nothing_is_loaded(tmp_path):
     assert [row["trial_id"] for row in store.summaries(engine)] == ["2025-523921-17-00"]
 
 
-def test_load_is_idempotent_and_syncs_removed_trials(tmp_path, trials):
-    engine = create_engine(f"sqlite:///{tmp_path / 'cat.db'}")
+def test_load_is_idempotent_and_syncs_removed_trials(database_url, trials):
+    engine = create_engine(database_url)
     first = store.load(trials, engine)
     assert len(first.added) == len(trials)
     again = store.load(trials, engine)
@@ -136,8 +135,8 @@ def test_load_is_idempotent_and_syncs_removed_trials(tmp_path, trials):
     assert rebuilt[trials[1].id].criteria == trials[1].criteria
 
 
-def test_show_finds_a_trial_by_register_id(tmp_path, trials):
-    engine = create_engine(f"sqlite:///{tmp_path / 'cat.db'}")
+def test_show_finds_a_trial_by_register_id(database_url, trials):
+    engine = create_engine(database_url)
     store.load(trials, engine)
     assert store.document(engine, "2025-524541-27-00")["protocol"] == "MB24THR"
     assert store.document(engine, "NCT99999999") is None

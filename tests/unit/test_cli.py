@@ -27,11 +27,39 @@ def test_match_json_from_text(capsys):
     results = {r["trial_id"]: r for r in data["results"]}
     assert results["2025-524541-27-00"]["verdict"] == "possible"
     assert results["2025-524541-27-00"]["recruitment"][0]["start"] == "2026-05-01"
-    assert results["2025-523921-17-00"]["verdict"] == "ineligible"
+    # The MPN trial's first line needs an MPN: the prefilter leaves it out before any rule runs.
+    assert "2025-523921-17-00" not in results
+    assert data["stats"]["catalogue"] > data["stats"]["passed_prefilter"] >= data["stats"]["evaluated"] >= 1
+    assert data["order"].startswith("Trials that may fit come first")
     first = data["next_questions"][0]
     asking = [r for r in data["results"]
               if r["verdict"] == "possible" and first["fact"] in {m["fact"] for m in r["missing"]}]
     assert first["trials"] == len(asking) >= 1
+
+
+def test_match_other_conditions_are_counted_and_checked_when_asked(capsys):
+    """Trials registered only for other conditions than ALL are counted, and checked only on request."""
+    _code, out, _ = run(capsys, "match", "--json", "--all", "6 y/o with ALL")
+    data = json.loads(out)
+    left_out = data["other_conditions_left_out"]
+    _code, out, _ = run(capsys, "match", "--json", "--all", "--other-conditions", "6 y/o with ALL")
+    wider = json.loads(out)
+    extra = {r["trial_id"] for r in wider["results"]} - {r["trial_id"] for r in data["results"]}
+    assert left_out >= 1 and len(extra) == left_out and wider["other_conditions_left_out"] == 0
+    assert "2025-524541-27-00" not in extra
+
+
+def test_match_pages_with_limit_and_offset(capsys):
+    _code, out, _ = run(capsys, "match", "--json", "--all", "--limit", "2", "adult")
+    data = json.loads(out)
+    fitting = data["counts"]["may_fit"]
+    assert fitting > 3 and data["counts"]["may_fit_shown"] == 2
+    first = [r["trial_id"] for r in data["results"] if r["verdict"] != "ineligible"]
+    _code, out, _ = run(capsys, "match", "--json", "--all", "--limit", "2", "--offset", "2", "adult")
+    second = [r["trial_id"] for r in json.loads(out)["results"] if r["verdict"] != "ineligible"]
+    assert len(second) == 2 and not set(first) & set(second)
+    _code, out, _ = run(capsys, "match", "--all", "--limit", "2", "adult")
+    assert f"{fitting - 2} more trials may fit (see them with --offset 2)" in out
 
 
 def test_match_json_from_profile_file(capsys, tmp_path):

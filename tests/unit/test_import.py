@@ -15,11 +15,12 @@ from bot.registry.run_import import run
 
 
 @pytest.fixture(autouse=True)
-def engine(tmp_path, monkeypatch):
-    """Every test here writes to its own database, never to the repository's catalog.db."""
-    url = f"sqlite:///{tmp_path / 'catalog.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    return store.engine_for(url)
+def engine(database_url):
+    """Every test here writes to its own database (SQLite, and PostgreSQL under `make test`), never to the
+    repository's catalog.db."""
+    engine = store.engine_for(database_url)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

@@ -2,8 +2,9 @@
 
 from dataclasses import replace
 
+from bot.catalog.index import related_concepts
 from bot.catalog.trial import Recruitment
-from bot.matching import match
+from bot.matching import match, relevance
 from bot.profile import Profile, profile_from_mapping
 
 MPN = "2025-523921-17-00"
@@ -30,13 +31,30 @@ def test_possible_lists_what_is_missing_and_what_the_team_checks(trials):
     assert any("WHO" in check for check in mpn.study_team_checks)
 
 
-def test_ranking_eligible_then_possible_by_fewest_missing_then_ineligible(trials):
+def test_ranking_may_fit_by_relevance_then_fewest_missing_then_does_not_fit(trials):
     profile = profile_from_mapping({"age": "6 years", "diagnoses": ["all"], "icu": True})
-    results = match(profile, trials).results
-    order = [r.verdict for r in results]
-    assert order == sorted(order, key=["eligible", "possible", "ineligible"].index)
-    possible = [r for r in results if r.verdict == "possible"]
-    assert [len(r.missing) for r in possible] == sorted(len(r.missing) for r in possible)
+    report = match(profile, trials)
+    order = [r.verdict == "ineligible" for r in report.results]
+    assert order == sorted(order)
+    keys = [(-relevance(r, related_concepts({"all"})), len(r.missing)) for r in report.fitting]
+    assert keys == sorted(keys)
+
+
+def test_the_trial_built_for_the_disease_outranks_one_that_only_checks_age(trials):
+    """The case seen by a new user: the anakinra sepsis trial first, not a brain-tumour radiation trial."""
+    text = {"age": "6 years", "diagnoses": ["all", "sepsis"], "hct": True, "icu": True, "phoenix": 3,
+            "ferritin": "4500 ug/L"}
+    report = match(profile_from_mapping(text), trials)
+    assert report.fitting[0].trial.id == PAED
+    assert report.order_note.startswith("Trials that may fit come first")
+
+
+def test_relevance_weighs_disease_and_labs_above_age(seeds):
+    paed = next(t for t in seeds if t.id == PAED)
+    young = match(profile_from_mapping({"age": "6 years"}), [paed]).results[0]
+    specific = match(profile_from_mapping({"age": "6 years", "diagnoses": ["sepsis"], "ferritin": "4500 ug/L"}),
+                     [paed]).results[0]
+    assert relevance(specific, related_concepts({"sepsis"})) > relevance(young, frozenset()) + 4
 
 
 def test_closed_trials_are_left_out_unless_asked(trials):
@@ -47,10 +65,12 @@ def test_closed_trials_are_left_out_unless_asked(trials):
     assert MPN in by_id(match(Profile(), closed, include_closed=True))
 
 
-def test_country_preference_orders_within_a_verdict(seeds):
-    profile = Profile()
-    assert match(profile, list(seeds), country="Netherlands").results[0].trial.id == PAED
-    assert match(profile, list(seeds), country="France").results[0].trial.id == MPN
+def test_country_preference_breaks_ties_of_relevance_and_unknowns(seeds):
+    mpn = next(t for t in seeds if t.id == MPN)
+    dutch = replace(mpn, id="copy-nl", recruitment=(Recruitment("Netherlands", "recruiting", None),), sites=())
+    french = replace(mpn, id="copy-zz", recruitment=(Recruitment("France", "recruiting", None),), sites=())
+    assert match(Profile(), [dutch, french], country="France").results[0].trial.id == "copy-zz"
+    assert match(Profile(), [dutch, french], country="Netherlands").results[0].trial.id == "copy-nl"
 
 
 def test_next_questions_start_with_diagnosis_and_age_then_by_trials_settled(seeds):

@@ -1,0 +1,114 @@
+"""The whole catalogue for one person: prefilter, then rules, then ranking, with figures on what it cost.
+
+The curated trials (the reviewed files, a handful) are held in memory and filtered in Python; the stored
+imported trials are filtered in the database on their indexed prefilter fields, and only the ones that pass
+are parsed (once per process, see catalog.cache) and evaluated. Both filters say the same thing
+(catalog.index), and neither ever leaves out a trial whose rules could let the person in.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+from sqlalchemy.engine import Engine
+
+from bot.catalog import store
+from bot.catalog.cache import TrialCache
+from bot.catalog.index import OTHER, Filters, Query, admits, filters_for, tier
+from bot.catalog.trial import Trial
+from bot.matching import MatchReport, match
+from bot.profile import Profile
+
+
+@dataclass
+class Catalogue:
+    """Curated trials in memory and, when there is a database, the imported trials it holds."""
+
+    curated: list[Trial]
+    engine: Engine | None = None
+    cache: TrialCache | None = None
+
+    def __post_init__(self) -> None:
+        self._filters: list[tuple[Trial, Filters]] = [(t, filters_for(t)) for t in self.curated]
+        self._curated_ids = {t.id for t in self.curated}
+        self.cache = self.cache or TrialCache()
+
+    def match(self, profile: Profile, include_closed: bool = False, country: str | None = None,
+              only_country: bool = False, other_conditions: bool = False, degrade: bool = False) -> MatchReport:
+        """Every trial that may concern the person, checked and ranked; report.stats says what it took.
+
+        only_country keeps only trials with a site or recruitment in `country` (trials whose countries are
+        not known stay); other_conditions also checks trials registered only for other conditions than the
+        person's, which are otherwise counted and left out. With degrade, a database that cannot be reached
+        mid-conversation leaves the curated trials checked and says so in report.notice, instead of raising
+        CatalogUnavailable.
+        """
+        start = time.perf_counter()
+        query = Query.for_profile(profile, include_closed, country if only_country else None, True)
+        # The curated trials are few and in memory: all of them are checked (their reasons help the person),
+        # whatever the age, sex or diagnosis limits would let through; only status, place and topic apply.
+        place_only = replace(query, age=None, sex=None, diagnosed=False)
+        chosen: list[Trial] = []
+        other = closed = ruled_out = 0
+        for trial, filters in self._filters:
+            if not include_closed and not filters.is_open:
+                closed += 1
+            elif admits(filters, place_only):
+                if tier(filters, query) == OTHER and not other_conditions:
+                    other += 1
+                else:
+                    chosen.append(trial)
+        in_catalogue = len(self.curated)
+        passed = len(chosen) + other
+        notice = ""
+        if self.engine is not None:
+            try:
+                candidates = [c for c in store.prefilter(self.engine, query) if c.trial_id not in self._curated_ids]
+                wanted = [(c.trial_id, c.checksum) for c in candidates if other_conditions or c.tier != OTHER]
+                stored_trials = self.cache.trials(self.engine, wanted)
+                stored = store.count(self.engine)
+                stored_open = store.count(self.engine, open_only=True)
+            except store.CatalogUnavailable as error:
+                if not degrade:
+                    raise
+                notice = f"Only the reviewed trials were checked: {error}."
+            else:
+                passed += len(candidates)
+                other += len(candidates) - len(wanted)
+                chosen += stored_trials
+                in_catalogue += stored
+                closed += 0 if include_closed else stored - stored_open
+                ruled_out += (stored if include_closed else stored_open) - len(candidates)
+        report = match(profile, chosen, include_closed=True, country=country, related=query.related)
+        report.notice = notice
+        report.closed_left_out = closed
+        report.other_conditions = other
+        report.ruled_out = ruled_out
+        report.stats = {"catalogue": in_catalogue, "passed_prefilter": passed, "evaluated": len(chosen),
+                        "ms": round((time.perf_counter() - start) * 1000, 1)}
+        return report
+
+    def by_id(self, trial_id: str) -> Trial | None:
+        """A trial by its id or any of its register ids: curated first, then the database."""
+        wanted = trial_id.strip().upper()
+        for trial in self.curated:
+            ids = {trial.id.upper()} | {str(r["id"]).upper() for r in trial.data.get("register_ids") or ()}
+            if wanted in ids:
+                return trial
+        if self.engine is None:
+            return None
+        document = store.document(self.engine, trial_id.strip())
+        if document is None:
+            return None
+        kept = self.cache.get(document["id"])
+        return kept if kept is not None else _parse_stored(document)
+
+
+def _parse_stored(document: dict) -> Trial | None:
+    from bot.catalog.trial import TrialFileError, parse_trial
+
+    try:
+        return parse_trial(document, f"database:{document.get('id')}", validate=False)
+    except TrialFileError:
+        return None

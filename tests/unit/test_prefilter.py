@@ -1,0 +1,131 @@
+"""The prefilter changes speed, never an answer: what it leaves out, the rules rule out; SQL and Python agree;
+parsed trials are kept and re-read only when they change; a database that is down is said, not hidden."""
+
+import itertools
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from bot.catalog import store
+from bot.catalog.index import OTHER, Query, admits, filters_for, tier
+from bot.catalog.models import FilterRow
+from bot.matching import evaluate_trial
+from bot.profile import profile_from_mapping
+from bot.registry.run_import import run
+from bot.search import Catalogue
+
+AGES = [None, "5 months", "6 years", "17 years", "18 years", "45 years", "80 years"]
+SEXES = [None, "female", "male"]
+DIAGNOSES = [None, ["all"], ["pv"], ["et"], ["sepsis"], ["malignancy"], ["covid19"], ["mpn"], ["icd10_j45"]]
+
+
+def profiles():
+    for age, sex, diagnoses in itertools.product(AGES, SEXES, DIAGNOSES):
+        facts = {k: v for k, v in (("age", age), ("sex", sex), ("diagnoses", diagnoses)) if v is not None}
+        yield profile_from_mapping(facts)
+
+
+def check_prefilter(trials, engine):
+    """For every profile: the database and Python agree, and every trial left out is one its rules rule out."""
+    by_id = {t.id: t for t in trials}
+    filters = {t.id: filters_for(t) for t in trials}
+    checked = 0
+    for profile in profiles():
+        query = Query.for_profile(profile, include_closed=True, other_conditions=True)
+        in_sql = {c.trial_id: c.tier for c in store.prefilter(engine, query)}
+        in_python = {i for i, f in filters.items() if admits(f, query)}
+        assert set(in_sql) == in_python, profile.to_dict()
+        assert all(in_sql[i] == tier(filters[i], query) for i in in_sql)
+        for trial_id in set(by_id) - in_python:
+            result = evaluate_trial(by_id[trial_id], profile)
+            assert result.verdict == "ineligible", (trial_id, profile.to_dict(), result.reasons)
+            checked += 1
+    return checked
+
+
+def test_what_the_prefilter_leaves_out_the_rules_rule_out(trials, database_url):
+    engine = store.engine_for(database_url)
+    stored = [replace(t, id=f"{t.id}-stored", data={**t.data, "id": f"{t.id}-stored"}) for t in trials]
+    store.bulk_add(stored, engine)
+    assert check_prefilter(stored, engine) > 100
+    engine.dispose()
+
+
+def test_imported_register_records_too(shared, database_url):
+    engine = store.engine_for(database_url)
+    run("ctgov", [str(shared / "registry" / "ctgov_v2")], engine, progress=False)
+    imported = store.read_all(engine)
+    assert len(imported) >= 12
+    check_prefilter(imported, engine)
+    engine.dispose()
+
+
+def test_unknown_fields_never_filter(seeds):
+    mpn, _ = seeds
+    bare = replace(mpn, criteria=(), data={**mpn.data, "conditions": []})
+    filters = filters_for(bare)
+    assert filters.min_age is filters.max_age is filters.sexes is None and not filters.needs
+    for profile in profiles():
+        assert admits(filters, Query.for_profile(profile, include_closed=True))
+
+
+def test_fields_come_from_the_rules(seeds):
+    mpn, paed = seeds
+    mpn_filters, paed_filters = filters_for(mpn), filters_for(paed)
+    assert "mpn" in set().union(*mpn_filters.needs) and mpn_filters.topics == {"mpn"}
+    assert paed_filters.min_age == pytest.approx(8 / 12, abs=0.01) and paed_filters.max_age == 19
+    assert "france" in mpn_filters.countries
+
+
+def test_trials_about_other_conditions_are_a_tier_not_a_verdict(seeds):
+    mpn, _ = seeds
+    query = Query.for_profile(profile_from_mapping({"diagnoses": ["icd10_j45"]}), include_closed=True)
+    loose = replace(mpn, criteria=tuple(c for c in mpn.criteria if c.id != "in1"))
+    assert tier(filters_for(loose), query) == OTHER
+    assert not admits(filters_for(loose), query)
+    assert admits(filters_for(loose), replace(query, other_conditions=True))
+
+
+def test_parsed_trials_are_kept_and_reread_only_when_changed(trials, database_url):
+    engine = store.engine_for(database_url)
+    stored = [replace(t, id=f"{t.id}-s", data={**t.data, "id": f"{t.id}-s"}) for t in trials]
+    store.bulk_add(stored, engine)
+    catalogue = Catalogue([], engine)
+    profile = profile_from_mapping({"age": "45 years"})
+    first = catalogue.match(profile, include_closed=True)
+    parsed = catalogue.cache.parsed
+    assert parsed == first.stats["evaluated"] > 0
+    catalogue.match(profile, include_closed=True)
+    assert catalogue.cache.parsed == parsed
+    changed = next(t for t in stored if t.id == first.results[0].trial.id)
+    with Session(engine) as session, session.begin():
+        store.import_trial(replace(changed, title="A new title", data={**changed.data, "title": "A new title"}),
+                           session)
+    again = catalogue.match(profile, include_closed=True)
+    assert catalogue.cache.parsed == parsed + 1
+    assert any(r.trial.title == "A new title" for r in again.results)
+    engine.dispose()
+
+
+def test_a_database_from_an_older_version_gets_its_prefilter_fields(trials, database_url):
+    engine = store.engine_for(database_url)
+    store.bulk_add([replace(t, id=f"{t.id}-o", data={**t.data, "id": f"{t.id}-o"}) for t in trials[:3]], engine)
+    with Session(engine) as session, session.begin():
+        session.execute(delete(FilterRow))
+    store.prepare(engine)
+    with Session(engine) as session:
+        assert session.execute(select(func.count()).select_from(FilterRow)).scalar_one() == 3
+    engine.dispose()
+
+
+def test_a_database_down_mid_conversation_is_said_and_the_reviewed_trials_still_answer(trials):
+    engine = store.engine_for("postgresql+psycopg2://user:secret@127.0.0.1:1/none")
+    catalogue = Catalogue(list(trials), engine)
+    profile = profile_from_mapping({"age": "45 years"})
+    with pytest.raises(store.CatalogUnavailable, match="cannot reach the trial database"):
+        catalogue.match(profile)
+    report = catalogue.match(profile, degrade=True)
+    assert report.notice.startswith("Only the reviewed trials were checked") and "secret" not in report.notice
+    assert report.results
