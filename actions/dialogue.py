@@ -200,18 +200,25 @@ class ActionShowResults(Action):
         turn = fresh_turn(state, tracker)
         notes, problems = unspoken(turn)
         report = report_for(state)
+        offset = 0
+        if state.intent == "show_more" and state.results_shown:
+            offset = state.results_offset + replies.MAX_SHOWN
+            if offset >= len(report.fitting):
+                dispatcher.utter_message(text=replies.NO_MORE, buttons=replies.results_buttons(report, offset))
+                return [*spoken(turn)]
         head: list[str] = []
         if state.voice == "clinician" and not state.results_shown:
             head.append(replies.CLINICIAN_NOTE)
         head += notes + [p["message"] for p in problems]
-        messages = replies.results_messages(report)
+        messages = replies.results_messages(report, offset)
         if head:
             messages[0] = "\n".join([*head, messages[0]])
         for message in messages[:-1]:
             dispatcher.utter_message(text=message)
-        dispatcher.utter_message(text=messages[-1], buttons=replies.results_buttons(report))
-        dispatcher.utter_message(json_message=replies.results_payload(report))
-        return [*spoken(turn), SlotSet("results_shown", True), SlotSet("asking", None)]
+        dispatcher.utter_message(text=messages[-1], buttons=replies.results_buttons(report, offset))
+        dispatcher.utter_message(json_message=replies.results_payload(report, offset))
+        return [*spoken(turn), SlotSet("results_shown", True), SlotSet("results_offset", offset),
+                SlotSet("asking", None)]
 
 
 class ActionTrialInfo(Action):

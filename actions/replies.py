@@ -11,10 +11,11 @@ from typing import Any
 from actions.questions import subject
 from bot.catalog.trial import Trial
 from bot.facts import FACTS
-from bot.matching import MatchReport, TrialResult
+from bot.matching import NOT_FITTING_LISTED, MatchReport, TrialResult
 from bot.vocab import vocabulary
 
 MAX_SHOWN = 5
+NO_MORE = "Those were all the trials that may fit. Tell me more about yourself and I can check again."
 DECIDES = "Only the study team can decide whether someone can take part."
 CLINICIAN_NOTE = ("(Information only, not medical advice. I keep these facts for this conversation only; "
                   "say \"forget me\" to erase them.)")
@@ -73,32 +74,40 @@ def main_reason(result: TrialResult) -> str:
     return f"{first.criterion.label}" + (f" ({detail})" if detail else "")
 
 
-def results_messages(report: MatchReport) -> list[str]:
+def results_messages(report: MatchReport, offset: int = 0) -> list[str]:
     """The answer: how the trials are ordered, the best that may fit in full, then briefly a few that do not,
-    with the main reason, and counts of the rest."""
+    with the main reason, and counts of the rest. From offset on ("show more"): the next trials that may fit."""
     fitting, not_fitting = report.fitting, report.not_fitting
     messages: list[str] = []
     if report.notice:
         messages.append(report.notice)
-    if fitting:
+    page = fitting[offset:offset + MAX_SHOWN]
+    if offset and page:
+        last = offset + len(page)
+        messages.append(f"Trials {offset + 1} to {last} of the {len(fitting)} that may fit. {DECIDES}")
+    elif fitting:
         count = len(fitting)
         head = "one trial that may fit" if count == 1 else f"{count} trials that may fit"
         order = f" {report.order_note}" if count > 1 else ""
         messages.append(f"Here is what I found: {head}. {DECIDES}{order}")
-        for number, result in enumerate(fitting[:MAX_SHOWN], start=1):
-            messages.append(f"{number}. {trial_lines(result)}")
-        if count > MAX_SHOWN:
-            messages.append(f"…and {count - MAX_SHOWN} more; ask me to narrow it down with more facts.")
     elif report.results or report.ruled_out:
         messages.append("From what you told me, none of the open trials I know fits. "
                         "Your doctor may know of other studies.")
     else:
         messages.append("I don't know of any open trial at the moment. Your doctor may know of other studies.")
+    for number, result in enumerate(page, start=offset + 1):
+        messages.append(f"{number}. {trial_lines(result)}")
+    rest = len(fitting) - offset - len(page)
+    if rest > 0:
+        messages.append(f"…and {_trials(rest, 'more trial')} that may fit: say \"show more\" to see the next ones, "
+                        "or tell me more about yourself to narrow the list.")
+    if offset:
+        return messages
     if not_fitting:
-        shown = not_fitting[:MAX_SHOWN]
+        shown = not_fitting[:NOT_FITTING_LISTED]
         lines = [f"- {r.trial.id} ({r.trial.data.get('plain_title') or r.trial.title}): {main_reason(r)}"
                  for r in shown]
-        more = f"\n…and {len(not_fitting) - MAX_SHOWN} more." if len(not_fitting) > MAX_SHOWN else ""
+        more = f"\n…and {len(not_fitting) - len(shown)} more." if len(not_fitting) > len(shown) else ""
         messages.append("Trials that do not fit:\n" + "\n".join(lines) + more)
     left_out = []
     if report.ruled_out:
@@ -117,24 +126,29 @@ def _trials(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def results_payload(report: MatchReport) -> dict[str, Any]:
-    """The same answer as data, for the widget: the best trials that may fit in full, a few that do not, and
-    counts of the rest."""
+def results_payload(report: MatchReport, offset: int = 0) -> dict[str, Any]:
+    """The same answer as data, for the widget: one page of trials that may fit in full, a few that do not
+    (first page only), and counts of the rest."""
+    page = report.fitting[offset:offset + MAX_SHOWN]
+    failing = report.not_fitting[:NOT_FITTING_LISTED] if not offset else []
     results = []
-    for result in report.fitting[:MAX_SHOWN] + report.not_fitting[:MAX_SHOWN]:
+    for result in page + failing:
         data = result.to_dict()
         data["fit"] = FIT_WORDS[result.verdict]
         results.append(data)
     return {"type": "trial_results", "note": DECIDES, "order": report.order_note, "results": results,
-            "next_questions": report.next_questions, "closed_trials_left_out": report.closed_left_out,
-            "more_may_fit": max(0, len(report.fitting) - MAX_SHOWN),
-            "more_do_not_fit": max(0, len(report.not_fitting) - MAX_SHOWN) + report.ruled_out,
+            "offset": offset, "next_questions": report.next_questions,
+            "closed_trials_left_out": report.closed_left_out,
+            "more_may_fit": max(0, len(report.fitting) - offset - len(page)),
+            "more_do_not_fit": len(report.not_fitting) - len(failing) + report.ruled_out,
             "other_conditions_left_out": report.other_conditions}
 
 
-def results_buttons(report: MatchReport) -> list[dict[str, str]]:
+def results_buttons(report: MatchReport, offset: int = 0) -> list[dict[str, str]]:
     buttons: list[dict[str, str]] = []
-    fitting = [r for r in report.results if r.verdict != "ineligible"]
+    fitting = report.fitting[offset:] or report.fitting
+    if len(report.fitting) > offset + MAX_SHOWN:
+        buttons.append({"title": "Show more trials", "payload": "/show_more"})
     if fitting:
         trial_id = fitting[0].trial.id
         entity = f'{{"trial_id": "{trial_id}"}}'

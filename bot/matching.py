@@ -7,14 +7,17 @@ team decides.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.catalog.index import related_concepts
 from bot.catalog.trial import Criterion, Trial
 from bot.facts import FACTS
 from bot.profile import Profile
+from bot.vocab import vocabulary
 
 # Asked first whatever the counts say: without them no trial can be placed at all.
 FIRST_FACTS = ("diagnoses", "age")
@@ -230,16 +233,29 @@ def _weight(key: str) -> float:
     return MEASURE_WEIGHT if fact is not None and fact.type in ("quantity", "score") else OTHER_WEIGHT
 
 
-def relevance(result: TrialResult, related: frozenset[str] | set[str]) -> float:
+def topic_weight(topics: list[str] | tuple[str, ...], diagnoses: set[str] | frozenset[str]) -> float:
+    """How closely what a trial is about matches the person's diagnoses: the full disease weight for the same
+    concept or one below it, less the further above it the trial's topic is ("cancer" for a person with ALL)."""
+    voc = vocabulary()
+    best = 0.0
+    for diagnosis in diagnoses:
+        above = voc.concept_ancestors(diagnosis)
+        for topic in topics:
+            if topic == diagnosis or (topic in voc.concepts and voc.concept_within(topic, diagnosis)):
+                return DIAGNOSIS_WEIGHT
+            if topic in above:
+                best = max(best, DIAGNOSIS_WEIGHT / (1 + above.index(topic)))
+    return best
+
+
+def relevance(result: TrialResult, diagnoses: set[str] | frozenset[str]) -> float:
     """How well the person fits what the trial is about: the inclusion lines their own facts meet, each
-    weighted by the most specific fact it reads, plus the disease weight again when the trial is registered
-    for one of the person's conditions (`related`: their diagnoses with everything above and below)."""
+    weighted by the most specific fact it reads, plus topic_weight for what the trial is registered for."""
     score = sum(max((_weight(k) for k in r.criterion.rule.facts()), default=OTHER_WEIGHT)
                 for r in result.criteria
                 if r.status == "met" and r.criterion.kind == "inclusion" and r.criterion.rule is not None)
-    if related and set(result.trial.data.get("conditions") or ()) & set(related):
-        score += DIAGNOSIS_WEIGHT
-    return score
+    data = result.trial.data
+    return score + topic_weight(data.get("topics") or data.get("conditions") or (), diagnoses)
 
 
 def order_note(country: str | None) -> str:
@@ -250,18 +266,29 @@ def order_note(country: str | None) -> str:
             f"{near}.")
 
 
-def match(profile: Profile, trials: list[Trial], include_closed: bool = False,
-          country: str | None = None, related: frozenset[str] | None = None) -> MatchReport:
-    """Evaluate every trial, rank them and work out which questions would settle the most candidates.
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Evaluating thousands of trials makes many small objects that survive until the answer is built; each
+    time they do, Python's cycle collector walks every object the process holds (all the kept trials). Measured
+    on 6,784 imported trials: 4.7 s with it, 1.0 s without. The results hold no reference cycles, so nothing
+    is lost by collecting after the answer instead of during it."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
-    related: the person's diagnoses with their ancestors and descendants (computed here when not given).
-    """
+
+def match(profile: Profile, trials: list[Trial], include_closed: bool = False,
+          country: str | None = None) -> MatchReport:
+    """Evaluate every trial, rank them and work out which questions would settle the most candidates."""
     chosen = trials if include_closed else [t for t in trials if t.open]
-    results = [evaluate_trial(t, profile) for t in chosen]
+    with _collector_paused():
+        results = [evaluate_trial(t, profile) for t in chosen]
     wanted = (country or "").strip().lower()
-    if related is None:
-        related = related_concepts(profile.diagnoses.asserted)
-    scores = {id(r): relevance(r, related) for r in results}
+    scores = {id(r): relevance(r, profile.diagnoses.asserted) for r in results}
 
     def order(result: TrialResult) -> tuple:
         far = bool(wanted) and wanted not in {c.lower() for c in result.trial.countries()}

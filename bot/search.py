@@ -67,8 +67,7 @@ class Catalogue:
                 candidates = [c for c in store.prefilter(self.engine, query) if c.trial_id not in self._curated_ids]
                 wanted = [(c.trial_id, c.checksum) for c in candidates if other_conditions or c.tier != OTHER]
                 stored_trials = self.cache.trials(self.engine, wanted)
-                stored = store.count(self.engine)
-                stored_open = store.count(self.engine, open_only=True)
+                stored, stored_open = store.counts(self.engine)
             except store.CatalogUnavailable as error:
                 if not degrade:
                     raise
@@ -80,7 +79,7 @@ class Catalogue:
                 in_catalogue += stored
                 closed += 0 if include_closed else stored - stored_open
                 ruled_out += (stored if include_closed else stored_open) - len(candidates)
-        report = match(profile, chosen, include_closed=True, country=country, related=query.related)
+        report = match(profile, chosen, include_closed=True, country=country)
         report.notice = notice
         report.closed_left_out = closed
         report.other_conditions = other

@@ -5,7 +5,7 @@ only in the direction the rules themselves decide: a trial is left out by the pr
 rules would say "does not fit" anyway, so the prefilter changes speed, never an answer. A field that is
 unknown (no age limit stated, no diagnosis line read as a rule) never leaves a trial out.
 
-Apart from that filter, `topics` says what a trial is about (its register conditions mapped to concepts):
+Apart from that filter, `topics` says what a trial is about (its `topics`, else its `conditions`):
 relevance, not eligibility. Trials about other conditions than the person's are counted and can be asked
 for, but are not checked by default.
 """
@@ -67,7 +67,8 @@ def filters_for(trial: Trial) -> Filters:
                 sexes = set(part.choices) if sexes is None else sexes & set(part.choices)
             elif isinstance(part, WithinConcepts) and part.fact.key == "diagnoses":
                 needs.append(frozenset(part.targets) | frozenset(part.borderline))
-    topics = frozenset(c for c in trial.data.get("conditions") or () if c in vocabulary().concepts)
+    named = trial.data.get("topics") or trial.data.get("conditions") or ()
+    topics = frozenset(c for c in named if c in vocabulary().concepts)
     countries = frozenset(c.lower() for c in trial.countries() if c and c.lower() != "unknown")
     return Filters(trial.open, max(low) if low else None, min(high) if high else None,
                    frozenset(sexes) if sexes is not None else None, tuple(needs), topics, countries)

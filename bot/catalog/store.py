@@ -331,14 +331,13 @@ def prefilter(engine: Engine, query: Query, origin: str = "imported") -> list[Ca
     return out
 
 
-def count(engine: Engine, origin: str = "imported", open_only: bool = False) -> int:
-    """How many trials of this origin are stored (only open ones with open_only)."""
-    stmt = select(func.count()).select_from(FilterRow).where(FilterRow.origin == origin)
-    if open_only:
-        stmt = stmt.where(FilterRow.is_open.is_(True))
+def counts(engine: Engine, origin: str = "imported") -> tuple[int, int]:
+    """How many trials of this origin are stored, and how many of them are open, in one query."""
+    stmt = select(func.count(), func.count().filter(FilterRow.is_open.is_(True))).where(FilterRow.origin == origin)
     try:
         with engine.connect() as connection:
-            return int(connection.execute(stmt).scalar_one())
+            total, open_ = connection.execute(stmt).one()
+            return int(total), int(open_)
     except SQLAlchemyError as error:
         raise _unavailable(error) from None
 
@@ -357,12 +356,13 @@ def documents(engine: Engine, trial_ids: list[str]) -> dict[str, dict]:
     return found
 
 
-def read_all(engine: Engine) -> list[Trial]:
-    """Every trial in the database, rebuilt and re-checked from its stored document."""
+def read_all(engine: Engine, validate: bool = True) -> list[Trial]:
+    """Every trial in the database, rebuilt and re-checked from its stored document (validate=False: without
+    the schema, which every stored document passed when it was stored)."""
     try:
         with Session(engine) as session:
-            rows = session.execute(select(TrialRow).order_by(TrialRow.id)).scalars().all()
-            return [parse_trial(row.document, f"database:{row.id}") for row in rows]
+            rows = session.execute(select(TrialRow.id, TrialRow.document).order_by(TrialRow.id)).all()
+            return [parse_trial(row.document, f"database:{row.id}", validate) for row in rows]
     except SQLAlchemyError as error:
         raise _unavailable(error) from None
 

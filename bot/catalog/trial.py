@@ -176,9 +176,10 @@ def parse_trial(data: Any, source: str = "<memory>", validate: bool = True) -> T
         error = errors[0]
         raise TrialFileError(source, _where(error.absolute_path), error.message)
     voc = vocabulary()
-    for i, condition in enumerate(data.get("conditions") or ()):
-        if condition not in voc.concepts:
-            raise TrialFileError(source, f"conditions[{i}]", f"unknown concept {condition!r}")
+    for key in ("conditions", "topics"):
+        for i, condition in enumerate(data.get(key) or ()):
+            if condition not in voc.concepts:
+                raise TrialFileError(source, f"{key}[{i}]", f"unknown concept {condition!r}")
     for i, item in enumerate(data.get("interventions") or ()):
         if item.get("drug") and item["drug"] not in voc.drugs:
             raise TrialFileError(source, f"interventions[{i}].drug", f"unknown drug {item['drug']!r}")

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.catalog.lint import population_findings
 from bot.catalog.trial import Trial, TrialFileError, parse_trial
+from bot.nlp import extract
 from bot.registry.criteria_parser import ParsedLine, parse_line
 from bot.registry.criteria_text import split_criteria
 from bot.registry.record import RegisterRecord
@@ -112,6 +113,9 @@ def build_document(record: RegisterRecord) -> tuple[dict[str, Any], Coverage]:
     concepts = _concepts(record.conditions + record.mesh_terms)
     if concepts:
         document["conditions"] = concepts
+    topics = list(dict.fromkeys(concepts + _topics(record.conditions + record.mesh_terms)))
+    if topics:
+        document["topics"] = topics
     interventions = [_intervention(i.name, i.other_names) for i in record.interventions]
     if interventions:
         document["interventions"] = interventions
@@ -179,6 +183,16 @@ def _concepts(words: list[str]) -> list[str]:
     """Diagnosis concepts only where a condition's words are exactly a name the vocabulary has for one."""
     found = [vocabulary().concept_named(w) for w in words]
     return list(dict.fromkeys(c for c in found if c))
+
+
+def _topics(words: list[str]) -> list[str]:
+    """The diagnoses the chat's reader finds in the register's condition words and MeSH terms ("Lung Cancer" is
+    a cancer): what the trial is about, for ranking only. Never a rule, so a reading that is only probably
+    right is acceptable here where it would not be in `conditions`."""
+    found: list[str] = []
+    for word in words:
+        found += sorted(extract(word).profile.diagnoses.asserted)
+    return list(dict.fromkeys(found))
 
 
 def _intervention(name: str, other_names: list[str]) -> dict[str, Any]:

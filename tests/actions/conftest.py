@@ -31,7 +31,8 @@ from actions.catalog import catalogue  # noqa: E402
 
 FORM = "trial_form"
 REQUIRED = ("consent", "matching_done")
-OUTSIDE = {"show_results": "action_show_results", "forget_me": "action_forget", "ask_about_drug": "action_trial_info",
+OUTSIDE = {"show_results": "action_show_results", "show_more": "action_show_results",
+           "forget_me": "action_forget", "ask_about_drug": "action_trial_info",
            "ask_what_happens": "action_trial_info", "ask_sites": "action_trial_info",
            "ask_how_to_join": "action_trial_info", "ask_what_is_trial": "utter_what_is_trial",
            "help": "utter_help", "out_of_scope": "utter_out_of_scope", "abuse": "utter_abuse",

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import dialogue
 from actions.questions import phrase
-from actions.replies import how_to_join_answer
+from actions.replies import NO_MORE, how_to_join_answer
 from actions.state import State
 from bot.catalog.store import ROOT
 from bot.catalog.trial import read_trial_file
@@ -416,3 +416,31 @@ def test_a_bare_answer_is_read_as_the_fact_asked_for_the_facts_register_criteria
     reading = read(State(asking={"fact": fact}, text=answer, intent="inform", form_active=True,
                          requested="matching_done"))
     assert reading.profile.get(fact) == pytest.approx(expected, rel=1e-3)
+
+
+def test_show_more_pages_through_the_trials_that_may_fit(consented, monkeypatch):
+    """Twelve trials may fit: five with the answer, a button and "show more" for the next five, then the last
+    two, then a plain "that was all"."""
+    from dataclasses import replace
+
+    from actions import catalog
+    from bot.search import Catalogue
+
+    mpn = catalog.by_id(MPN)
+    copies = [replace(mpn, id=f"T{i:02d}", data={**mpn.data, "id": f"T{i:02d}"}) for i in range(12)]
+    monkeypatch.setattr(dialogue, "catalogue", lambda: Catalogue(copies))
+    chat = consented
+    chat.say("I have essential thrombocythemia", "inform")
+    chat.say("45", "inform")
+    first = chat.say("show me the results", "show_results")
+    text = chat.text(first)
+    assert "12 trials that may fit" in text and "Trials that may fit come first" in text
+    assert "7 more trials that may fit: say \"show more\"" in text
+    assert {"title": "Show more trials", "payload": "/show_more"} in first[-2]["buttons"]
+    assert [r["trial_id"] for r in chat.payload(first)["results"]] == [f"T{i:02d}" for i in range(5)]
+    second = chat.say("show me more", "show_more")
+    assert "Trials 6 to 10 of the 12 that may fit." in chat.text(second)
+    assert chat.payload(second)["offset"] == 5 and chat.payload(second)["more_may_fit"] == 2
+    third = chat.text(chat.say("more please", "show_more"))
+    assert "Trials 11 to 12 of the 12" in third and "show more" not in third
+    assert chat.text(chat.say("any more?", "show_more")).strip() == NO_MORE

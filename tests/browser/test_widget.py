@@ -235,7 +235,7 @@ def test_bot_content_is_shown_as_text(site, context_factory, artifacts):
         "text": f"{MARKUP} is not a picture. Not a link: javascript:alert(2). A link: https://example.org/info.",
         "quick_replies": [{"title": "<b>bold?</b>", "payload": "/affirm"}]})
     wire.inject_bot_message({
-        "type": "trial_results", "note": "<em>note</em>",
+        "type": "trial_results", "note": "<em>note</em>", "order": "Ordered <b>by fit</b>.", "more_may_fit": 7,
         "results": [{
             "trial_id": MPN, "verdict": "possible", "fit": "may fit <script>alert(3)</script>",
             "plain_title": f"{MARKUP}<svg onload=alert(4)>", "phase": "II",
@@ -254,7 +254,8 @@ def test_bot_content_is_shown_as_text(site, context_factory, artifacts):
     assert page.locator("img").count() == 0
     text = chat.log.inner_text()
     for literal in (MARKUP, "<svg onload=alert(4)>", "<script>alert(3)</script>", '<a href="javascript:alert(5)">',
-                    "<iframe src=javascript:alert(6)>", "<u>platelets</u>", "<em>note</em>"):
+                    "<iframe src=javascript:alert(6)>", "<u>platelets</u>", "<em>note</em>", "Ordered <b>by fit</b>.",
+                    "\u2026and 7 more trials that may fit."):
         assert literal in text, literal
     assert page.get_by_role("button", name="<b>bold?</b>").is_visible()
     hrefs = widget.locator("a").evaluate_all("links => links.map(a => [a.getAttribute('href'), a.rel, a.target])")

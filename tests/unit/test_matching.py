@@ -2,9 +2,8 @@
 
 from dataclasses import replace
 
-from bot.catalog.index import related_concepts
 from bot.catalog.trial import Recruitment
-from bot.matching import match, relevance
+from bot.matching import match, relevance, topic_weight
 from bot.profile import Profile, profile_from_mapping
 
 MPN = "2025-523921-17-00"
@@ -36,7 +35,7 @@ def test_ranking_may_fit_by_relevance_then_fewest_missing_then_does_not_fit(tria
     report = match(profile, trials)
     order = [r.verdict == "ineligible" for r in report.results]
     assert order == sorted(order)
-    keys = [(-relevance(r, related_concepts({"all"})), len(r.missing)) for r in report.fitting]
+    keys = [(-relevance(r, {"all"}), len(r.missing)) for r in report.fitting]
     assert keys == sorted(keys)
 
 
@@ -54,7 +53,7 @@ def test_relevance_weighs_disease_and_labs_above_age(seeds):
     young = match(profile_from_mapping({"age": "6 years"}), [paed]).results[0]
     specific = match(profile_from_mapping({"age": "6 years", "diagnoses": ["sepsis"], "ferritin": "4500 ug/L"}),
                      [paed]).results[0]
-    assert relevance(specific, related_concepts({"sepsis"})) > relevance(young, frozenset()) + 4
+    assert relevance(specific, {"sepsis"}) > relevance(young, set()) + 4
 
 
 def test_closed_trials_are_left_out_unless_asked(trials):
@@ -63,6 +62,12 @@ def test_closed_trials_are_left_out_unless_asked(trials):
     report = match(Profile(), closed)
     assert MPN not in by_id(report) and report.closed_left_out >= 1
     assert MPN in by_id(match(Profile(), closed, include_closed=True))
+
+
+def test_a_trial_about_the_disease_itself_outranks_one_about_a_wider_group():
+    assert topic_weight(["all"], {"all"}) == topic_weight(["all"], {"leukaemia"}) == 4
+    assert topic_weight(["leukaemia"], {"all"}) > topic_weight(["malignancy"], {"all"}) > 0
+    assert topic_weight(["covid19"], {"all"}) == 0
 
 
 def test_country_preference_breaks_ties_of_relevance_and_unknowns(seeds):

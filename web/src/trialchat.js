@@ -265,8 +265,10 @@
     var box = el("div", "tc-results");
     var fitting = fittingResults(payload);
     if (payload.note && !hideNote) box.appendChild(el("p", "tc-note", payload.note));
+    var more = Math.max(fitting.length - MAX_CARDS, parseInt(payload.more, 10) || 0,
+      parseInt(payload.more_may_fit, 10) || 0);
+    if (payload.order && (fitting.length > 1 || more)) box.appendChild(el("p", "tc-note", payload.order));
     fitting.slice(0, MAX_CARDS).forEach(function (r) { box.appendChild(trialCard(r)); });
-    var more = Math.max(fitting.length - MAX_CARDS, parseInt(payload.more, 10) || 0);
     if (more) box.appendChild(el("p", "tc-note", "\u2026and " + more + " more trials that may fit."));
     if (!fitting.length) box.appendChild(el("p", "tc-note", "No trial I know of fits what you told me."));
     return box;
@@ -286,7 +288,8 @@
     return {
       type: "trial_results",
       note: str(payload.note),
-      more: Math.max(0, fitting.length - MAX_CARDS),
+      order: str(payload.order),
+      more: Math.max(0, fitting.length - MAX_CARDS, parseInt(payload.more_may_fit, 10) || 0),
       results: fitting.slice(0, MAX_CARDS).map(function (r) {
         return {
           trial_id: str(r.trial_id), plain_title: str(r.plain_title), title: str(r.title), phase: str(r.phase),
