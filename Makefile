@@ -70,6 +70,7 @@ criteria-report: setup-actions
 
 bench: setup
 	$(ACT)/python scripts/bench.py
+	scripts/with_postgres.sh $(ACT)/python scripts/bench_catalogue.py
 	$(ACT)/python scripts/bench_rest.py
 
 run: setup

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.catalog.trial import Criterion, Trial
+from bot.criteria import Combine, Rule, WithinConcepts
 from bot.facts import FACTS
 from bot.profile import Profile
 from bot.vocab import vocabulary
@@ -234,8 +235,9 @@ def _weight(key: str) -> float:
 
 
 def topic_weight(topics: list[str] | tuple[str, ...], diagnoses: set[str] | frozenset[str]) -> float:
-    """How closely what a trial is about matches the person's diagnoses: the full disease weight for the same
-    concept or one below it, less the further above it the trial's topic is ("cancer" for a person with ALL)."""
+    """How closely concepts (what a trial is about, or what a line asks for) match the person's diagnoses: the
+    full disease weight for the same concept or one below it, halved for each step the concept lies above the
+    person's ("leukaemia" for a person with ALL counts half, "any tumour" next to nothing)."""
     voc = vocabulary()
     best = 0.0
     for diagnosis in diagnoses:
@@ -244,15 +246,33 @@ def topic_weight(topics: list[str] | tuple[str, ...], diagnoses: set[str] | froz
             if topic == diagnosis or (topic in voc.concepts and voc.concept_within(topic, diagnosis)):
                 return DIAGNOSIS_WEIGHT
             if topic in above:
-                best = max(best, DIAGNOSIS_WEIGHT / (1 + above.index(topic)))
+                best = max(best, DIAGNOSIS_WEIGHT * 0.5 ** above.index(topic))
     return best
+
+
+def _diagnosis_targets(rule: Rule) -> list[str]:
+    """The concepts a rule's diagnosis parts ask for (outside negations)."""
+    if isinstance(rule, WithinConcepts) and rule.fact.key == "diagnoses":
+        return list(rule.targets)
+    if isinstance(rule, Combine):
+        return [t for part in rule.parts for t in _diagnosis_targets(part)]
+    return []
+
+
+def _line_weight(rule: Rule, diagnoses: set[str] | frozenset[str]) -> float:
+    """What meeting one inclusion line says: a diagnosis line by how close its concept is to the person's own
+    (a line on "any tumour" met by a PV says little), any other by the most specific fact it reads."""
+    facts = rule.facts()
+    weights = [_weight(k) for k in facts if k != "diagnoses"]
+    if "diagnoses" in facts:
+        weights.append(topic_weight(_diagnosis_targets(rule), diagnoses))
+    return max(weights, default=OTHER_WEIGHT)
 
 
 def relevance(result: TrialResult, diagnoses: set[str] | frozenset[str]) -> float:
     """How well the person fits what the trial is about: the inclusion lines their own facts meet, each
-    weighted by the most specific fact it reads, plus topic_weight for what the trial is registered for."""
-    score = sum(max((_weight(k) for k in r.criterion.rule.facts()), default=OTHER_WEIGHT)
-                for r in result.criteria
+    weighted by _line_weight, plus topic_weight for what the trial is registered for."""
+    score = sum(_line_weight(r.criterion.rule, diagnoses) for r in result.criteria
                 if r.status == "met" and r.criterion.kind == "inclusion" and r.criterion.rule is not None)
     data = result.trial.data
     return score + topic_weight(data.get("topics") or data.get("conditions") or (), diagnoses)

@@ -20,6 +20,8 @@ from bot.catalog.trial import Trial
 from bot.matching import MatchReport, match
 from bot.profile import Profile
 
+COUNTS_FOR = 60.0
+
 
 @dataclass
 class Catalogue:
@@ -33,6 +35,7 @@ class Catalogue:
         self._filters: list[tuple[Trial, Filters]] = [(t, filters_for(t)) for t in self.curated]
         self._curated_ids = {t.id for t in self.curated}
         self.cache = self.cache or TrialCache()
+        self._counted: tuple[float, tuple[int, int]] | None = None
 
     def match(self, profile: Profile, include_closed: bool = False, country: str | None = None,
               only_country: bool = False, other_conditions: bool = False, degrade: bool = False) -> MatchReport:
@@ -67,7 +70,7 @@ class Catalogue:
                 candidates = [c for c in store.prefilter(self.engine, query) if c.trial_id not in self._curated_ids]
                 wanted = [(c.trial_id, c.checksum) for c in candidates if other_conditions or c.tier != OTHER]
                 stored_trials = self.cache.trials(self.engine, wanted)
-                stored, stored_open = store.counts(self.engine)
+                stored, stored_open = self._counts()
             except store.CatalogUnavailable as error:
                 if not degrade:
                     raise
@@ -87,6 +90,14 @@ class Catalogue:
         report.stats = {"catalogue": in_catalogue, "passed_prefilter": passed, "evaluated": len(chosen),
                         "ms": round((time.perf_counter() - start) * 1000, 1)}
         return report
+
+    def _counts(self) -> tuple[int, int]:
+        """Stored trials and open ones, for the figures and the "left out" sentences: a count over 100,000 rows
+        costs tens of milliseconds, so it is kept for COUNTS_FOR seconds (an import shows up within a minute)."""
+        now = time.monotonic()
+        if self._counted is None or now - self._counted[0] > COUNTS_FOR:
+            self._counted = (now, store.counts(self.engine))
+        return self._counted[1]
 
     def by_id(self, trial_id: str) -> Trial | None:
         """A trial by its id or any of its register ids: curated first, then the database."""

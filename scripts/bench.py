@@ -1,16 +1,15 @@
-"""Benchmark (not a test): matching speed and memory, and the wall time of `trialbot match`.
+"""Benchmark (not a test): reading a message, matching the curated catalogue, and the wall time of
+`trialbot match`. The catalogue at 10,000 and 100,000 trials is scripts/bench_catalogue.py.
 
 Prints figures only; nothing here passes or fails on time.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import statistics
 import subprocess
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,15 +43,6 @@ def main() -> None:
     print(f"catalogue: {len(trials)} trials, {sum(len(t.criteria) for t in trials)} criteria")
     print(f"extract one message:               {describe(timed(lambda: extract(TEXT), 200))}")
     print(f"match one profile, catalogue:      {describe(timed(lambda: match(profile, trials), 200))}")
-
-    tracemalloc.start()
-    big = [dataclasses.replace(trials[i % len(trials)], id=f"{trials[i % len(trials)].id}-copy{i}")
-           for i in range(10_000)]
-    report = match(profile, big, include_closed=True)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(f"match one profile, 10,000 trials:  {describe(timed(lambda: match(profile, big, include_closed=True), 5))}"
-          f"; peak memory {peak / 2**20:.1f} MiB; {len(report.results)} results")
 
     command = [str(ROOT / ".venv/actions/bin/trialbot"), "match", "--json", TEXT]
     walls = timed(lambda: subprocess.run(command, check=True, capture_output=True), 5)

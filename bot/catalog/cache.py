@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from dataclasses import replace
 
 from sqlalchemy.engine import Engine
 
@@ -17,7 +18,8 @@ from bot.catalog import store
 from bot.catalog.trial import Trial, TrialFileError, parse_trial
 
 logger = logging.getLogger(__name__)
-DEFAULT_LIMIT = 20_000
+# About 50 KB a parsed imported trial: 10,000 kept is about half a gigabyte.
+DEFAULT_LIMIT = 10_000
 
 
 class TrialCache:
@@ -45,7 +47,9 @@ class TrialCache:
                 except TrialFileError as error:
                     logger.warning("stored trial %s cannot be read and is left out: %s", trial_id, error.message)
                     continue
-                self._kept[trial_id] = (current[trial_id], trial)
+                # The criteria's raw lines are in trial.criteria already: keeping them twice doubles the memory.
+                slim = replace(trial, data={k: v for k, v in trial.data.items() if k != "criteria"})
+                self._kept[trial_id] = (current[trial_id], slim)
                 self.parsed += 1
         found = []
         for trial_id, _ in wanted:

@@ -43,6 +43,7 @@ def lint_trial(trial: Trial, today: date | None = None) -> list[Finding]:
     findings: list[Finding] = []
     findings += _partial_findings(trial)
     findings += _word_findings(trial)
+    findings += _breadth_findings(trial)
     findings += _age_findings(trial)
     findings += population_findings(trial)
     findings += _status_findings(trial, today)
@@ -131,6 +132,27 @@ def _word_findings(trial: Trial) -> list[Finding]:
             if not _mentioned(_names(voc, kind, code), c.text):
                 out.append(Finding("warning", trial.id, c.id, f"the rule's {kind} {code!r} ({voc.label(code)}) is "
                                    "not named in the line: check that it means what the line means"))
+    return out
+
+
+def _breadth_findings(trial: Trial) -> list[Finding]:
+    """A whole rule on a concept whose line names only something narrower ("brain and spine tumours" coded as
+    any cancer): the rule would count people the line does not mean. It must be narrowed, or made a partial
+    rule with what the study team checks."""
+    voc = vocabulary()
+    out = []
+    for c in trial.criteria:
+        if c.rule_raw is None or c.id == "in0" or c.partial:
+            continue
+        for kind, code in dict.fromkeys(_rule_codes(c.rule_raw)):
+            if kind != "concept" or code not in voc.concepts or _mentioned(_names(voc, kind, code), c.text):
+                continue
+            narrower = [d for d in voc.concept_descendants(code) if _mentioned(_names(voc, kind, d)[:-1], c.text)]
+            if narrower:
+                named = ", ".join(voc.label(d) for d in narrower[:3])
+                out.append(Finding("warning", trial.id, c.id, f"the rule's concept {code!r} ({voc.label(code)}) is "
+                                   f"broader than the line, which names {named}: narrow the rule, or make it "
+                                   "partial with also_check"))
     return out
 
 

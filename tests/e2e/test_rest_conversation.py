@@ -100,6 +100,8 @@ def test_mpn_trial_conversation(rasa_url):
     assert "Brest" in answer
     assert "1 June 2026" in answer
     never_eligible(answer)
+    more = chat.say("show me more")
+    assert "Those were all the trials that may fit" in more or "Trials 6 to" in more
 
 
 def test_paediatric_trial_conversation(rasa_url):

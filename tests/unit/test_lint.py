@@ -88,3 +88,15 @@ def test_lint_command_exits_1_on_errors(tmp_path, capsys):
                    encoding="utf-8")
     assert main(["trials", "lint", "--dir", str(tmp_path)]) == 1
     assert "< 19 years" in capsys.readouterr().err
+
+
+def test_a_rule_broader_than_its_line_is_listed_for_review():
+    text = "Children with a brain tumour needing craniospinal irradiation, such as medulloblastoma."
+    broad = make([line(text, {"fact": "diagnoses", "within": ["malignancy"]})])
+    found = [f for f in lint_trial(broad, date(2026, 11, 29)) if "broader than the line" in f.message]
+    assert found and "medulloblastoma" in found[0].message.lower() and found[0].level == "warning"
+    narrowed = make([line(text, {"fact": "diagnoses", "within": ["brain_tumour"]})])
+    assert not [f for f in lint_trial(narrowed, date(2026, 11, 29)) if "broader than the line" in f.message]
+    marked = make([line(text, {"fact": "diagnoses", "within": ["malignancy"]}, partial="necessary",
+                        also_check="that it is a brain tumour")])
+    assert not [f for f in lint_trial(marked, date(2026, 11, 29)) if "broader than the line" in f.message]
