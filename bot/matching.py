@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from bot.catalog.trial import Criterion, Trial
@@ -86,8 +87,9 @@ class TrialResult:
     def failed(self) -> list[CriterionResult]:
         return [r for r in self.criteria if r.status == "failed"]
 
-    @property
+    @cached_property
     def missing(self) -> list[str]:
+        """Computed once: ranking and the next question read it for every trial."""
         return list(dict.fromkeys(m for r in self.criteria if r.status == "unknown" for m in r.missing))
 
     @property
@@ -287,7 +289,7 @@ def order_note(country: str | None) -> str:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Evaluating thousands of trials makes many small objects that survive until the answer is built; each
     time they do, Python's cycle collector walks every object the process holds (all the kept trials). Measured
     on 6,784 imported trials: 4.7 s with it, 1.0 s without. The results hold no reference cycles, so nothing
@@ -305,7 +307,7 @@ def match(profile: Profile, trials: list[Trial], include_closed: bool = False,
           country: str | None = None) -> MatchReport:
     """Evaluate every trial, rank them and work out which questions would settle the most candidates."""
     chosen = trials if include_closed else [t for t in trials if t.open]
-    with _collector_paused():
+    with collector_paused():
         results = [evaluate_trial(t, profile) for t in chosen]
     wanted = (country or "").strip().lower()
     scores = {id(r): relevance(r, profile.diagnoses.asserted) for r in results}

@@ -17,7 +17,7 @@ from bot.catalog import store
 from bot.catalog.cache import TrialCache
 from bot.catalog.index import OTHER, Filters, Query, admits, filters_for, tier
 from bot.catalog.trial import Trial
-from bot.matching import MatchReport, match
+from bot.matching import MatchReport, collector_paused, match
 from bot.profile import Profile
 
 COUNTS_FOR = 60.0
@@ -47,6 +47,11 @@ class Catalogue:
         mid-conversation leaves the curated trials checked and says so in report.notice, instead of raising
         CatalogUnavailable.
         """
+        with collector_paused():
+            return self._match(profile, include_closed, country, only_country, other_conditions, degrade)
+
+    def _match(self, profile: Profile, include_closed: bool, country: str | None, only_country: bool,
+               other_conditions: bool, degrade: bool) -> MatchReport:
         start = time.perf_counter()
         query = Query.for_profile(profile, include_closed, country if only_country else None, True)
         # The curated trials are few and in memory: all of them are checked (their reasons help the person),
