@@ -8,6 +8,7 @@ are parsed (once per process, see catalog.cache) and evaluated. Both filters say
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, replace
 
@@ -21,6 +22,9 @@ from bot.matching import MatchReport, collector_paused, match
 from bot.profile import Profile
 
 COUNTS_FOR = 60.0
+UNAVAILABLE = ("I could only check the trials our team has reviewed just now: the full list of trials from the "
+               "registers is unavailable at the moment. Please ask again a little later for the others.")
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -79,7 +83,8 @@ class Catalogue:
             except store.CatalogUnavailable as error:
                 if not degrade:
                     raise
-                notice = f"Only the reviewed trials were checked: {error}."
+                logger.warning("trial database unavailable mid-conversation: %s", error)
+                notice = UNAVAILABLE
             else:
                 passed += len(candidates)
                 other += len(candidates) - len(wanted)

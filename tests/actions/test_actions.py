@@ -444,3 +444,21 @@ def test_show_more_pages_through_the_trials_that_may_fit(consented, monkeypatch)
     third = chat.text(chat.say("more please", "show_more"))
     assert "Trials 11 to 12 of the 12" in third and "show more" not in third
     assert chat.text(chat.say("any more?", "show_more")).strip() == NO_MORE
+
+
+def test_a_trial_database_down_mid_conversation_is_said_and_the_reviewed_trials_still_answer(consented, monkeypatch,
+                                                                                             caplog):
+    from actions import catalog
+    from bot.catalog import store
+    from bot.search import Catalogue
+
+    down = Catalogue([catalog.by_id(MPN), catalog.by_id(PAED)],
+                     store.engine_for("postgresql+psycopg2://user:secret@127.0.0.1:1/none"))
+    monkeypatch.setattr(dialogue, "catalogue", lambda: down)
+    chat = consented
+    chat.say("I have essential thrombocythemia", "inform")
+    chat.say("45", "inform")
+    text = chat.text(chat.say("show me the results", "show_results"))
+    assert "the full list of trials from the registers is unavailable" in text and MPN in text
+    assert "secret" not in text and "secret" not in caplog.text
+    assert "thrombocyth" not in caplog.text.lower()
