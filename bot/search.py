@@ -14,11 +14,12 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.engine import Engine
 
+from bot import collector
 from bot.catalog import store
 from bot.catalog.cache import TrialCache
 from bot.catalog.index import OTHER, Filters, Query, admits, filters_for, tier
 from bot.catalog.trial import Trial
-from bot.matching import MatchReport, collector_paused, match
+from bot.matching import MatchReport, match
 from bot.profile import Profile
 
 COUNTS_FOR = 60.0
@@ -51,7 +52,7 @@ class Catalogue:
         mid-conversation leaves the curated trials checked and says so in report.notice, instead of raising
         CatalogUnavailable.
         """
-        with collector_paused():
+        with collector.paused():
             return self._match(profile, include_closed, country, only_country, other_conditions, degrade)
 
     def _match(self, profile: Profile, include_closed: bool, country: str | None, only_country: bool,

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
+from bot import collector
 from bot.catalog.index import ABOUT, OTHER, UNKNOWN, Filters, Query, filters_for
 from bot.catalog.models import (
     Base,
@@ -230,6 +231,11 @@ def bulk_add(trials: Iterable[Trial], engine: Engine, origin: str = "imported", 
     """Store many new trials fast (multi-row inserts, one transaction per batch), for catalogues built
     elsewhere; the trials' ids must not be stored yet. `progress` is a tqdm-like bar to advance."""
     prepare(engine)
+    with collector.paused():
+        return _bulk_add(trials, engine, origin, batch, progress)
+
+
+def _bulk_add(trials: Iterable[Trial], engine: Engine, origin: str, batch: int, progress: object | None) -> int:
     tables: dict[str, list[dict]] = {}
     stored = 0
 

@@ -27,6 +27,8 @@ def test_match_json_from_text(capsys):
     results = {r["trial_id"]: r for r in data["results"]}
     assert results["2025-524541-27-00"]["verdict"] == "possible"
     assert results["2025-524541-27-00"]["recruitment"][0]["start"] == "2026-05-01"
+    # The trial built for this child comes first (a new user once saw a brain-tumour radiation trial on top).
+    assert data["results"][0]["trial_id"] == "2025-524541-27-00"
     # The MPN trial's first line needs an MPN: the prefilter leaves it out before any rule runs.
     assert "2025-523921-17-00" not in results
     assert data["stats"]["catalogue"] > data["stats"]["passed_prefilter"] >= data["stats"]["evaluated"] >= 1
