@@ -117,6 +117,9 @@ def results_messages(report: MatchReport, offset: int = 0) -> list[str]:
         left_out.append(f"{_trials(report.other_conditions, 'trial')} "
                         f"{'studies' if report.other_conditions == 1 else 'study'} other conditions than yours "
                         "and I did not check")
+    if report.unchecked:
+        left_out.append(f"{_trials(report.unchecked, 'more trial')} I have not checked yet: telling me more about "
+                        "yourself narrows the search")
     if left_out:
         messages.append("; ".join(left_out) + ".")
     return messages

@@ -20,7 +20,7 @@ from bot.profile import profile_from_mapping
 from bot.registry.check import check_line
 from bot.registry.criteria_parser import parse_line
 from bot.scenarios import ScenarioFileError, run_file
-from bot.search import Catalogue
+from bot.search import MAX_CHECKED, Catalogue
 
 TRIALS_DIR = store.ROOT / "trials"
 VERDICT_WORDS = {"eligible": "may fit (study team decides)", "possible": "may fit, details missing",
@@ -79,7 +79,8 @@ def cmd_match(args: argparse.Namespace) -> int:
             profile, problems, speaker = extraction.profile, extraction.problems, extraction.speaker
         catalogue = open_catalogue()
         report = catalogue.match(profile, include_closed=args.all, country=args.country,
-                                 only_country=args.only_country, other_conditions=args.other_conditions)
+                                 only_country=args.only_country, other_conditions=args.other_conditions,
+                                 max_checked=None if args.check_all else MAX_CHECKED)
     except ValueRefused as error:
         return _fail(error.message)
     except (CatalogError, store.CatalogUnavailable) as error:
@@ -125,6 +126,9 @@ def render_table(report: MatchReport, problems: list[ValueRefused], limit: int =
     if report.other_conditions:
         lines.append(f"{report.other_conditions} trials registered only for other conditions were not checked "
                      "(use --other-conditions to check them).")
+    if report.unchecked:
+        lines.append(f"{report.unchecked} more trials passed the prefilter but were not checked: more facts narrow "
+                     "the search (or use --check-all).")
     if report.closed_left_out:
         lines.append(f"{report.closed_left_out} trials closed to recruitment left out (use --all to see them).")
     if report.next_questions:
@@ -334,6 +338,8 @@ def parser() -> argparse.ArgumentParser:
                    help="with --country: leave out trials with no site there (trials with unknown sites stay)")
     m.add_argument("--other-conditions", action="store_true",
                    help="also check trials registered only for other conditions than the person's")
+    m.add_argument("--check-all", action="store_true",
+                   help=f"run the rules of every trial that passes the prefilter (else at most {MAX_CHECKED:,})")
     m.add_argument("--limit", type=int, help="trials that may fit shown (10 in the table, all in --json)")
     m.add_argument("--offset", type=int, default=0, help="skip this many trials that may fit (the next page)")
     m.set_defaults(func=cmd_match)

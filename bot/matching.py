@@ -153,6 +153,7 @@ class MatchReport:
     stats: dict[str, Any] = field(default_factory=dict)
     notice: str = ""  # what could not be searched, for the person (e.g. the trial database is down)
     ruled_out: int = 0  # stored trials the prefilter left out: their age, sex or diagnosis limits rule the person out
+    unchecked: int = 0  # trials that passed the prefilter beyond the bound on trials checked for one answer
 
     @property
     def fitting(self) -> list[TrialResult]:
@@ -176,6 +177,7 @@ class MatchReport:
             "closed_trials_left_out": self.closed_left_out,
             "other_conditions_left_out": self.other_conditions,
             "ruled_out_by_limits": self.ruled_out,
+            "not_checked": self.unchecked,
             "order": self.order_note,
             "counts": {"may_fit": len(fitting), "do_not_fit": len(self.not_fitting), "shown_from": offset,
                        "may_fit_shown": len(shown), "do_not_fit_shown": len(failing)},

@@ -130,3 +130,22 @@ def test_a_database_down_mid_conversation_is_said_and_the_reviewed_trials_still_
     assert "the full list of trials from the registers is unavailable" in report.notice
     assert "secret" not in report.notice
     assert report.results
+
+
+def test_a_bound_on_trials_checked_counts_the_rest_and_checks_those_about_the_person_first(trials, database_url):
+    engine = store.engine_for(database_url)
+    stored = [replace(t, id=f"{t.id}-b", data={**t.data, "id": f"{t.id}-b"}) for t in trials]
+    store.bulk_add(stored, engine)
+    catalogue = Catalogue([], engine)
+    profile = profile_from_mapping({"diagnoses": ["all"]})
+    whole = catalogue.match(profile, include_closed=True, other_conditions=True, max_checked=None)
+    assert whole.unchecked == 0 and whole.stats["evaluated"] >= 4
+    bounded = catalogue.match(profile, include_closed=True, other_conditions=True, max_checked=2)
+    assert bounded.stats["evaluated"] == 2
+    assert bounded.unchecked == whole.stats["evaluated"] - 2 and bounded.to_dict()["not_checked"] == bounded.unchecked
+    tiers = {c.trial_id: c.tier for c in store.prefilter(engine, Query.for_profile(profile, include_closed=True))}
+    order = ["about", "unknown", "other"]
+    worst_checked = max(order.index(tiers[r.trial.id]) for r in bounded.results)
+    checked = {r.trial.id for r in bounded.results}
+    assert all(order.index(t) >= worst_checked for i, t in tiers.items() if i not in checked)
+    engine.dispose()
