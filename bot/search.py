@@ -1,9 +1,9 @@
 """The whole catalogue for one person: prefilter, then rules, then ranking, with figures on what it cost.
 
-The curated trials (the reviewed files, a handful) are held in memory and filtered in Python; the stored
-imported trials are filtered in the database on their indexed prefilter fields, and only the ones that pass
-are parsed (once per process, see catalog.cache) and evaluated. Both filters say the same thing
-(catalog.index), and neither ever leaves out a trial whose rules could let the person in.
+The curated trials (the reviewed files, a handful) are held in memory and all checked, so their reasons can be
+shown; the stored imported trials are filtered in the database on their indexed prefilter fields, and only the
+ones that pass are parsed (once per process, see catalog.cache) and evaluated. The prefilter (catalog.index)
+never leaves out a trial whose rules could let the person in.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from bot import collector
 from bot.catalog import store
 from bot.catalog.cache import TrialCache
 from bot.catalog.index import ABOUT, OTHER, UNKNOWN, Filters, Query, admits, filters_for, tier
-from bot.catalog.trial import Trial
+from bot.catalog.trial import Trial, TrialFileError, parse_trial
 from bot.matching import MatchReport, match
 from bot.profile import Profile
 
@@ -123,7 +123,8 @@ class Catalogue:
         return self._counted[1]
 
     def by_id(self, trial_id: str) -> Trial | None:
-        """A trial by its id or any of its register ids: curated first, then the database."""
+        """A trial by its id or any of its register ids: curated first, then the database (None when the
+        database cannot be reached: the curated trials still answer)."""
         wanted = trial_id.strip().upper()
         for trial in self.curated:
             ids = {trial.id.upper()} | {str(r["id"]).upper() for r in trial.data.get("register_ids") or ()}
@@ -131,7 +132,11 @@ class Catalogue:
                 return trial
         if self.engine is None:
             return None
-        document = store.document(self.engine, trial_id.strip())
+        try:
+            document = store.document(self.engine, trial_id.strip())
+        except store.CatalogUnavailable as error:
+            logger.warning("trial database unavailable for a look-up by id: %s", error)
+            return None
         if document is None:
             return None
         kept = self.cache.get(document["id"])
@@ -139,8 +144,6 @@ class Catalogue:
 
 
 def _parse_stored(document: dict) -> Trial | None:
-    from bot.catalog.trial import TrialFileError, parse_trial
-
     try:
         return parse_trial(document, f"database:{document.get('id')}", validate=False)
     except TrialFileError:
