@@ -130,6 +130,7 @@ def test_a_database_down_mid_conversation_is_said_and_the_reviewed_trials_still_
     assert "the full list of trials from the registers is unavailable" in report.notice
     assert "secret" not in report.notice
     assert report.results
+    assert catalogue.by_id(trials[0].id) is trials[0] and catalogue.by_id("NCT00000000") is None
 
 
 def test_a_bound_on_trials_checked_counts_the_rest_and_checks_those_about_the_person_first(trials, database_url):
