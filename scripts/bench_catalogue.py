@@ -6,6 +6,7 @@ process of its own, so that its peak memory is its own. Prints one line per figu
 
     python scripts/bench_catalogue.py                 every size on SQLite, and PostgreSQL when
                                                       TEST_POSTGRES_URL is set (`make bench` starts one)
+    python scripts/bench_catalogue.py --backend sqlite     one database only
     python scripts/bench_catalogue.py --one 10000 sqlite   one size and database (used by the above)
 """
 
@@ -139,6 +140,7 @@ def one(size: int, backend: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--one", nargs=2, metavar=("SIZE", "BACKEND"))
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), help="only this database")
     args = parser.parse_args()
     if not BULK.exists():
         print("catalogue benchmark: ../shared/registry/ctgov_bulk is absent, not measured")
@@ -148,7 +150,9 @@ def main() -> None:
         return
     source_trials()
     backends = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_POSTGRES_URL") else [])
-    if len(backends) == 1:
+    if args.backend:
+        backends = [b for b in backends if b == args.backend]
+    if "postgresql" not in backends and args.backend != "sqlite":
         print("catalogue benchmark: TEST_POSTGRES_URL is not set, PostgreSQL not measured "
               "(`make bench` starts a throwaway server)")
     for backend in backends:

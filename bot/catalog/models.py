@@ -7,7 +7,7 @@ country, status or criterion without parsing YAML.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -87,6 +87,8 @@ class FilterRow(Base):
     trials whose rules would rule the person out before any rule runs. NULL means "not stated": never filters."""
 
     __tablename__ = "trial_filters"
+    # The first two conditions of every prefilter query: a person is matched against open trials by default.
+    __table_args__ = (Index("ix_trial_filters_origin_open", "origin", "is_open"),)
 
     trial_id: Mapped[str] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), primary_key=True)
     origin: Mapped[str] = mapped_column(String(10), index=True)

@@ -232,7 +232,14 @@ def bulk_add(trials: Iterable[Trial], engine: Engine, origin: str = "imported", 
     elsewhere; the trials' ids must not be stored yet. `progress` is a tqdm-like bar to advance."""
     prepare(engine)
     with collector.paused():
-        return _bulk_add(trials, engine, origin, batch, progress)
+        stored = _bulk_add(trials, engine, origin, batch, progress)
+    try:
+        with engine.begin() as connection:
+            # Fresh statistics, or the planner takes the new tables for nearly empty (seen on PostgreSQL).
+            connection.execute(text("ANALYZE"))
+    except SQLAlchemyError as error:
+        raise _unavailable(error) from None
+    return stored
 
 
 def _bulk_add(trials: Iterable[Trial], engine: Engine, origin: str, batch: int, progress: object | None) -> int:
