@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Select, and_, bindparam, create_engine, exists, func, insert, inspect, or_, select, text
+from sqlalchemy import Select, and_, bindparam, create_engine, exists, func, insert, inspect, or_, select, text, true
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
@@ -334,7 +334,7 @@ def _prefilter_statement(include_closed: bool, by_age: bool, by_sex: bool, diagn
         FilterRow.__table__, TrialRow.__table__, TrialRow.__table__.c.id == f.trial_id)
     stmt = stmt.where(f.origin == bindparam("origin"))
     if not include_closed:
-        stmt = stmt.where(f.is_open.is_(True))
+        stmt = stmt.where(f.is_open == true())
     if by_age:
         stmt = stmt.where(or_(f.min_age.is_(None), f.min_age <= bindparam("age")),
                           or_(f.max_age.is_(None), f.max_age >= bindparam("age")))
@@ -359,7 +359,7 @@ def _prefilter_statement(include_closed: bool, by_age: bool, by_sex: bool, diagn
 
 def counts(engine: Engine, origin: str = "imported") -> tuple[int, int]:
     """How many trials of this origin are stored, and how many of them are open, in one query."""
-    stmt = select(func.count(), func.count().filter(FilterRow.is_open.is_(True))).where(FilterRow.origin == origin)
+    stmt = select(func.count(), func.count().filter(FilterRow.is_open == true())).where(FilterRow.origin == origin)
     try:
         with engine.connect() as connection:
             total, open_ = connection.execute(stmt).one()
