@@ -7,6 +7,7 @@ cannot be reached raises CatalogUnavailable with a message a person can act on.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 from collections.abc import Iterable
@@ -15,8 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Select, and_, bindparam, create_engine, exists, func, insert, inspect, or_, select, text, true
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from bot import collector
@@ -252,9 +253,11 @@ def _bulk_add(trials: Iterable[Trial], engine: Engine, origin: str, batch: int, 
                 for model in (TrialRow, RegisterIdRow, SiteRow, RecruitmentRow, CriterionRow, FilterRow,
                               ConceptRow, CountryRow):
                     rows = tables.get(model.__tablename__)
-                    if rows:
+                    if rows and engine.dialect.name == "postgresql":
+                        _copy(connection, model.__tablename__, rows)
+                    elif rows:
                         connection.execute(insert(model), rows)
-        except SQLAlchemyError as error:
+        except (SQLAlchemyError, DBAPIError) as error:
             raise _unavailable(error) from None
         tables.clear()
 
@@ -285,6 +288,34 @@ def _bulk_add(trials: Iterable[Trial], engine: Engine, origin: str, batch: int, 
             progress.update(1)
     flush()
     return stored
+
+
+def _copy(connection: Connection, table: str, rows: list[dict]) -> None:
+    """PostgreSQL's COPY for a bulk load: multi-row INSERTs loaded 100,000 trials in over six minutes here."""
+    columns = list(rows[0])
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write(",".join(_csv_field(row[c]) for c in columns))
+        buffer.write("\n")
+    buffer.seek(0)
+    cursor = connection.connection.cursor()
+    try:
+        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buffer)
+    finally:
+        cursor.close()
+
+
+def _csv_field(value: object) -> str:
+    """One CSV field as COPY reads it: a missing value is an unquoted empty field (NULL), every text is quoted
+    (so an empty text stays text), JSON goes as its text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    text_value = json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+    return '"' + text_value.replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)

@@ -150,3 +150,18 @@ def test_a_bound_on_trials_checked_counts_the_rest_and_checks_those_about_the_pe
     checked = {r.trial.id for r in bounded.results}
     assert all(order.index(t) >= worst_checked for i, t in tiers.items() if i not in checked)
     engine.dispose()
+
+
+def test_a_bulk_load_keeps_every_document_exactly(trials, database_url):
+    """On PostgreSQL the bulk load goes through COPY: quotes, commas, line breaks, empty and missing values and
+    non-ASCII text must come back as they went in."""
+    engine = store.engine_for(database_url)
+    awkward = 'He said "no", then\nleft; naïve café, 50% ≥ 1 \\ done'
+    first = trials[0]
+    odd = replace(first, id="odd-1", title=awkward,
+                  data={**first.data, "id": "odd-1", "title": awkward, "protocol": "", "summary": awkward})
+    store.bulk_add([odd, *trials[1:3]], engine)
+    stored = store.documents(engine, ["odd-1", trials[1].id])
+    assert stored["odd-1"] == odd.data and stored[trials[1].id] == trials[1].data
+    assert {t.id: t.title for t in store.read_all(engine, validate=False)}["odd-1"] == awkward
+    engine.dispose()
