@@ -108,6 +108,8 @@ class ConceptRow(Base):
     group number `grp`) one of which its inclusion rules require."""
 
     __tablename__ = "trial_concepts"
+    # Each prefilter subquery looks up one trial's concepts of one role: with this, an index-only look-up.
+    __table_args__ = (Index("ix_trial_concepts_lookup", "trial_id", "role", "concept"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     trial_id: Mapped[str] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)

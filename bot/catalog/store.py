@@ -345,6 +345,8 @@ def prefilter(engine: Engine, query: Query, origin: str = "imported") -> list[Ca
         raise _unavailable(error) from None
     out = []
     for row in rows:
+        if query.diagnosed and row.unmet:
+            continue
         if not query.diagnosed:
             tier = ABOUT
         elif not row.has_topics:
@@ -377,7 +379,9 @@ def _prefilter_statement(include_closed: bool, by_age: bool, by_sex: bool, diagn
             need.c.trial_id == f.trial_id, need.c.role == "need",
             ~exists().where(other.c.trial_id == need.c.trial_id, other.c.role == "need", other.c.grp == need.c.grp,
                             other.c.concept.in_(bindparam("related", expanding=True))))
-        stmt = stmt.where(~exists(unmet))
+        # In the select list rather than the WHERE clause: PostgreSQL then checks it only for the rows the other
+        # conditions let through, instead of an anti-join over every trial's groups (3 ms of 5 at 10,000 trials).
+        stmt = stmt.add_columns(exists(unmet).label("unmet"))
         about = exists().where(topic.c.trial_id == f.trial_id, topic.c.role == "topic",
                                topic.c.concept.in_(bindparam("related", expanding=True)))
         stmt = stmt.add_columns(about.label("about"))
