@@ -12,7 +12,7 @@ for, but are not checked by default.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.catalog.trial import Trial
 from bot.criteria import Combine, Compare, InChoices, Rule, WithinConcepts
@@ -89,7 +89,7 @@ class Query:
     include_closed: bool = False
     only_country: str | None = None
     other_conditions: bool = False
-    diagnosed: bool = field(default=False)
+    diagnosed: bool = False
 
     @classmethod
     def for_profile(cls, profile: Profile, include_closed: bool = False, only_country: str | None = None,

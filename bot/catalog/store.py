@@ -247,6 +247,9 @@ def _bulk_add(trials: Iterable[Trial], engine: Engine, origin: str, batch: int, 
     tables: dict[str, list[dict]] = {}
     stored = 0
 
+    def add(table: str, rows: list[dict]) -> None:
+        tables.setdefault(table, []).extend(rows)
+
     def flush() -> None:
         try:
             with engine.begin() as connection:
@@ -263,7 +266,6 @@ def _bulk_add(trials: Iterable[Trial], engine: Engine, origin: str, batch: int, 
 
     for trial in trials:
         data = trial.data
-        add = lambda table, rows: tables.setdefault(table, []).extend(rows)  # noqa: E731
         add("trials", [{"id": trial.id, "protocol": (data.get("protocol") or "")[:80] or None, "title": trial.title,
                         "phase": data["phase"][:40], "is_open": trial.open, "origin": origin,
                         "source_file": Path(trial.source).name[:255], "checksum": checksum(data),
