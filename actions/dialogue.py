@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
 from actions.catalog import by_id, catalogue
-from actions.questions import OFFER_SKIP_AFTER, buttons_for, next_question, open_facts
+from actions.questions import OFFER_SKIP_AFTER, buttons_for, deciding_facts, next_question, open_facts
 from actions.reading import ANSWERS, INTERRUPTIONS, apply, read
 from actions.state import FORM, State, cleared, turn_id
 from bot.facts import FACTS
@@ -63,6 +63,23 @@ def interrupts(state: State, turn: dict[str, Any]) -> bool:
     return state.intent in INTERRUPTIONS and turn.get("outcome") in (None, "none")
 
 
+def answer_now(state: State, report: MatchReport, activating: bool) -> bool:
+    """Whether this turn shows the answer rather than another question.
+
+    With no question left, always. A clinician's new facts after an answer: at once, with what is unknown.
+    Otherwise the first answer comes as soon as the trials that may fit are known (only facts that could rule
+    one out are left); "answer the remaining questions" then asks until none is left. A correction that
+    reopens a trial goes back to the questions that decide it instead of answering with it half known.
+    """
+    if next_question(report, state.skipped) is None:
+        return True
+    if state.voice == "clinician" and activating and not state.continuing:
+        return True
+    if state.continuing:
+        return False
+    return not deciding_facts(report, state.skipped)
+
+
 class ActionReadMessage(Action):
     """Runs on every user message (custom slot mapping of `profile`): bot.nlp reads it, the profile keeps it."""
 
@@ -112,13 +129,14 @@ class ValidateTrialForm(Action):
         else:
             events = []
         if state.intent == "show_results":
-            return [*events, SlotSet("matching_done", True)]
+            return [*events, SlotSet("matching_done", True), SlotSet("continuing", None)]
         if not activating and not events and interrupts(state, turn):
             return []
-        done = next_question(report_for(state), state.skipped) is None
-        if activating and state.intent != "continue_questions" and (state.results_shown or state.voice == "clinician"):
-            done = True  # new facts after an answer: show the updated answer
-        return [*events, SlotSet("matching_done", True if done else None)]
+        if activating and state.intent == "continue_questions":
+            state.continuing = True
+        done = answer_now(state, report_for(state), activating)
+        return [*events, SlotSet("matching_done", True if done else None),
+                SlotSet("continuing", None if done else state.continuing or None)]
 
 
 class ActionAskConsent(Action):
@@ -210,13 +228,15 @@ class ActionShowResults(Action):
         if state.voice == "clinician" and not state.results_shown:
             head.append(replies.CLINICIAN_NOTE)
         head += notes + [p["message"] for p in problems]
-        messages = replies.results_messages(report, offset)
+        remaining = len(open_facts(report, state.skipped))
+        messages = replies.results_messages(report, offset, state.voice, state.relation, remaining)
         if head:
             messages[0] = "\n".join([*head, messages[0]])
         for message in messages[:-1]:
             dispatcher.utter_message(text=message)
         dispatcher.utter_message(text=messages[-1], buttons=replies.results_buttons(report, offset))
-        dispatcher.utter_message(json_message=replies.results_payload(report, offset))
+        dispatcher.utter_message(json_message=replies.results_payload(report, offset, state.voice, state.relation,
+                                                                      remaining))
         return [*spoken(turn), SlotSet("results_shown", True), SlotSet("results_offset", offset),
                 SlotSet("asking", None)]
 
@@ -327,4 +347,21 @@ class ActionFallback(Action):
                  "and the age, or ask me what a clinical trial is.",
             buttons=[{"title": "Start", "payload": "/start_over"},
                      {"title": "What is a clinical trial?", "payload": "/ask_what_is_trial"}])
+        return []
+
+
+class ActionWhatNext(Action):
+    """"Yes", "no" or "I don't know" outside the questions: if the message carried facts ("no, he is 9"), the
+    form takes them up; otherwise the person is offered what to do next."""
+
+    def name(self) -> str:
+        return "action_what_next"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        state = State.from_tracker(tracker)
+        turn = fresh_turn(state, tracker)
+        if turn.get("found") or turn.get("problems"):
+            return [FollowupAction(FORM)]
+        dispatcher.utter_message(response="utter_what_next")
         return []

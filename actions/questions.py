@@ -15,10 +15,11 @@ from bot.facts import FACTS
 from bot.matching import MatchReport, TrialResult
 from bot.vocab import vocabulary
 
-# After this many answers that left a fact unknown, the fact is left to the study team.
-GIVE_UP_AFTER = 3
+# After this many answers that left a fact unknown, the fact is left to the study team: a question is never
+# asked a third time in a row.
+GIVE_UP_AFTER = 2
 # After this many, the question offers to skip.
-OFFER_SKIP_AFTER = 2
+OFFER_SKIP_AFTER = 1
 
 
 @dataclass
@@ -32,6 +33,13 @@ class Question:
 def open_facts(report: MatchReport, skipped: list[str]) -> list[str]:
     """Facts still worth asking, best first."""
     return [q["fact"] for q in report.next_questions if q["fact"] not in skipped and q["fact"] in FACTS]
+
+
+def deciding_facts(report: MatchReport, skipped: list[str]) -> list[str]:
+    """Open facts that an inclusion line of a trial that may fit still needs: until they are known, which trials
+    may fit is not known; after them, answers can only rule trials out."""
+    return [q["fact"] for q in report.next_questions
+            if q.get("qualifies") and q["fact"] not in skipped and q["fact"] in FACTS]
 
 
 def medication_detail(report: MatchReport) -> dict[str, Any]:

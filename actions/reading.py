@@ -43,6 +43,9 @@ _NO_MEDS = re.compile(r"\b(nothing|none|no|not)\b.{0,30}\b(else|other|others|med
 _DURATION = re.compile(r"^\W*(for|since)\s+\S", re.I)
 _CORRECTION = re.compile(r"^\W*(no|nope|sorry|oops|actually|wait|i meant|correction|not)\b\W*(.*\d.*)$", re.I)
 _DIGIT = re.compile(r"\d")
+# "is there a trial of anakinra for me?": the medicine a trial tests, not one the person takes.
+_STUDY_DRUG = re.compile(r"\b(?:trials?|stud(?:y|ies)|research)\s+(?:of|with|testing|using|on|giving|about|"
+                         r"(?:that|which)\s+(?:tests?|uses?|gives?))\s+([\w-]+)", re.I)
 _ELN = (("none", re.compile(r"\b(not at all|no response|none|nothing|didn'?t|did not|no)\b", re.I)),
         ("partial", re.compile(r"\b(partly|partially|partial|somewhat|some|a bit|a little|incomplete)\b", re.I)),
         ("complete", re.compile(r"\b(complete|completely|fully|full|totally|normal)\b", re.I)))
@@ -90,6 +93,8 @@ def read(state: State) -> Reading:
         extraction = extract(text)
         reading = Reading(extraction.profile, list(extraction.found), _problems(extraction.problems),
                           speaker=extraction.speaker, relation=extraction.relation)
+    if state.intent == "find_trials":
+        _drop_study_drugs(reading, text)
     if reading.found or reading.problems:
         return reading
     duration = _DURATION.match(text)
@@ -111,6 +116,17 @@ def read(state: State) -> Reading:
         else:
             _answer(reading, asked, text, state)
     return reading
+
+
+def _drop_study_drugs(reading: Reading, text: str) -> None:
+    """A request for trials of a medicine names what the trial gives, not what the person takes."""
+    named = {use.drug for m in _STUDY_DRUG.finditer(text) for use in extract(m.group(1)).profile.medications.uses}
+    medications = reading.profile.medications
+    if not named or not medications.uses:
+        return
+    medications.uses = [u for u in medications.uses if u.drug not in named]
+    if medications.empty() and "medications" in reading.found:
+        reading.found.remove("medications")
 
 
 def _answer(reading: Reading, key: str, text: str, state: State) -> None:

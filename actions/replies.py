@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from actions import plain
 from actions.questions import subject
 from bot.catalog.trial import Trial
 from bot.facts import FACTS
@@ -74,9 +75,32 @@ def main_reason(result: TrialResult) -> str:
     return f"{first.criterion.label}" + (f" ({detail})" if detail else "")
 
 
-def results_messages(report: MatchReport, offset: int = 0) -> list[str]:
-    """The answer: how the trials are ordered, the best that may fit in full, then briefly a few that do not,
-    with the main reason, and counts of the rest. From offset on ("show more"): the next trials that may fit."""
+def doctor_words(voice: str, relation: str | None) -> str:
+    """Whom a patient or caregiver asks: "your doctor", "your son's doctor"."""
+    who = subject(voice, relation)
+    return "your doctor" if voice == "self" or who == "the patient" else f"{who}'s doctor"
+
+
+def plain_summaries(report: MatchReport, page: list[TrialResult], voice: str,
+                    relation: str | None) -> list[dict[str, Any]]:
+    diagnoses = frozenset(report.profile.diagnoses.asserted)
+    country = report.profile.get("country")
+    return [plain.summary(r, diagnoses, country, doctor_words(voice, relation)) for r in page]
+
+
+def remaining_words(remaining: int) -> str:
+    return ("One more question would settle it" if remaining == 1 else
+            f"{remaining} more questions would settle it") + ": press \"Answer the remaining questions\" or say " \
+        "\"continue\"."
+
+
+def results_messages(report: MatchReport, offset: int = 0, voice: str = "clinician", relation: str | None = None,
+                     remaining: int = 0) -> list[str]:
+    """The answer: how the trials are ordered, the best that may fit, then briefly a few that do not, with the
+    main reason, and counts of the rest. From offset on ("show more"): the next trials that may fit.
+
+    A clinician gets every criterion with its numbers; a patient or caregiver the short plain summary.
+    remaining: questions still open after a first answer, offered as a way to settle it."""
     fitting, not_fitting = report.fitting, report.not_fitting
     messages: list[str] = []
     if report.notice:
@@ -95,8 +119,14 @@ def results_messages(report: MatchReport, offset: int = 0) -> list[str]:
                         "Your doctor may know of other studies.")
     else:
         messages.append("I don't know of any open trial at the moment. Your doctor may know of other studies.")
-    for number, result in enumerate(page, start=offset + 1):
-        messages.append(f"{number}. {trial_lines(result)}")
+    if voice == "clinician":
+        messages += [f"{number}. {trial_lines(result)}" for number, result in enumerate(page, start=offset + 1)]
+    else:
+        summaries = plain_summaries(report, page, voice, relation)
+        messages += [plain.lines(number, result, summary)
+                     for number, (result, summary) in enumerate(zip(page, summaries, strict=True), start=offset + 1)]
+    if page and remaining:
+        messages.append(remaining_words(remaining))
     rest = len(fitting) - offset - len(page)
     if rest > 0:
         messages.append(f"…and {_trials(rest, 'more trial')} that may fit: say \"show more\" to see the next ones, "
@@ -129,17 +159,22 @@ def _trials(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def results_payload(report: MatchReport, offset: int = 0) -> dict[str, Any]:
-    """The same answer as data, for the widget: one page of trials that may fit in full, a few that do not
-    (first page only), and counts of the rest."""
+def results_payload(report: MatchReport, offset: int = 0, voice: str = "clinician", relation: str | None = None,
+                    remaining: int = 0) -> dict[str, Any]:
+    """The same answer as data, for the widget: one page of trials that may fit in full (with the plain summary
+    a patient's card shows), a few that do not (first page only), and counts of the rest."""
     page = report.fitting[offset:offset + MAX_SHOWN]
     failing = report.not_fitting[:NOT_FITTING_LISTED] if not offset else []
+    summaries = plain_summaries(report, page, voice, relation)
     results = []
-    for result in page + failing:
+    for index, result in enumerate(page + failing):
         data = result.to_dict()
         data["fit"] = FIT_WORDS[result.verdict]
+        if index < len(summaries):
+            data["plain"] = summaries[index]
         results.append(data)
     return {"type": "trial_results", "note": DECIDES, "order": report.order_note, "results": results,
+            "audience": "clinician" if voice == "clinician" else "patient", "remaining_questions": remaining,
             "offset": offset, "next_questions": report.next_questions,
             "closed_trials_left_out": report.closed_left_out,
             "more_may_fit": max(0, len(report.fitting) - offset - len(page)),
@@ -163,7 +198,7 @@ def results_buttons(report: MatchReport, offset: int = 0) -> list[dict[str, str]
             buttons.append({"title": f"What is {vocabulary().label(drugs[0])}?",
                             "payload": f"/ask_about_drug{entity}"})
     if any(r.verdict == "possible" for r in report.results):
-        buttons.append({"title": "Answer the missing questions", "payload": "/continue_questions"})
+        buttons.append({"title": "Answer the remaining questions", "payload": "/continue_questions"})
     buttons += [{"title": "Start over", "payload": "/start_over"},
                 {"title": "Forget my data", "payload": "/forget_me"}]
     return buttons

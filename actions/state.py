@@ -18,7 +18,7 @@ from bot.profile import Profile, profile_from_mapping
 FORM = "trial_form"
 # Slots that hold the person's facts or the state of the questions; all cleared by "forget me" / "start over".
 CONVERSATION_SLOTS = ("profile", "turn", "skipped", "misses", "asking", "last_fact", "voice", "relation",
-                      "results_shown", "results_offset", "matching_done", "focus_trial")
+                      "results_shown", "results_offset", "matching_done", "focus_trial", "continuing")
 
 
 def load_profile(data: Any) -> Profile:
@@ -45,6 +45,7 @@ class State:
     consent: bool | None = None
     results_shown: bool = False
     results_offset: int = 0
+    continuing: bool = False
     focus: str | None = None
     turn: dict[str, Any] = field(default_factory=dict)
     intent: str | None = None
@@ -69,6 +70,7 @@ class State:
             consent=slot("consent"),
             results_shown=bool(slot("results_shown")),
             results_offset=int(slot("results_offset") or 0),
+            continuing=bool(slot("continuing")),
             focus=slot("focus_trial"),
             turn=slot("turn") if isinstance(slot("turn"), dict) else {},
             intent=intent.get("name"),

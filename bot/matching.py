@@ -261,7 +261,7 @@ def _diagnosis_targets(rule: Rule) -> list[str]:
     return []
 
 
-def _line_weight(rule: Rule, diagnoses: set[str] | frozenset[str]) -> float:
+def line_weight(rule: Rule, diagnoses: set[str] | frozenset[str]) -> float:
     """What meeting one inclusion line says: a diagnosis line by how close its concept is to the person's own
     (a line on "any tumour" met by a PV says little), any other by the most specific fact it reads."""
     facts = rule.facts()
@@ -273,8 +273,8 @@ def _line_weight(rule: Rule, diagnoses: set[str] | frozenset[str]) -> float:
 
 def relevance(result: TrialResult, diagnoses: set[str] | frozenset[str]) -> float:
     """How well the person fits what the trial is about: the inclusion lines their own facts meet, each
-    weighted by _line_weight, plus topic_weight for what the trial is registered for."""
-    score = sum(_line_weight(r.criterion.rule, diagnoses) for r in result.criteria
+    weighted by line_weight, plus topic_weight for what the trial is registered for."""
+    score = sum(line_weight(r.criterion.rule, diagnoses) for r in result.criteria
                 if r.status == "met" and r.criterion.kind == "inclusion" and r.criterion.rule is not None)
     data = result.trial.data
     return score + topic_weight(data.get("topics") or data.get("conditions") or (), diagnoses)
@@ -306,7 +306,11 @@ def match(profile: Profile, trials: list[Trial], include_closed: bool = False,
 
 
 def next_questions(results: list[TrialResult]) -> list[dict[str, Any]]:
-    """Unknown facts ordered by how many candidate trials their answer would settle."""
+    """Unknown facts ordered by how many candidate trials their answer would settle.
+
+    `qualifies` marks the facts an inclusion line of a candidate still needs: once none is left, the trials
+    that may fit are known, and the rest can only rule some out (the chat shows a first answer there).
+    """
     candidates = [r for r in results if r.verdict == "possible"]
     mentions: Counter[str] = Counter()
     decisive: Counter[str] = Counter()
@@ -330,6 +334,7 @@ def next_questions(results: list[TrialResult]) -> list[dict[str, Any]]:
         return (first, -mentions[key], -decisive[key], -qualifying[key], position[key], order.index(key))
 
     return [
-        {"fact": key, "label": FACTS[key].label, "question": FACTS[key].question, "trials": mentions[key]}
+        {"fact": key, "label": FACTS[key].label, "question": FACTS[key].question, "trials": mentions[key],
+         "qualifies": qualifying[key] > 0 or key in FIRST_FACTS}
         for key in sorted(mentions, key=rank)
     ]

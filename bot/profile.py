@@ -41,6 +41,22 @@ class MedicationUse:
     stopped_days_ago: float | None = None
     days_before_icu: float | None = None
 
+    def merged(self, newer: MedicationUse) -> MedicationUse:
+        """This use updated by a newer statement about the same drug.
+
+        Fields the newer statement gives win; the others are kept, except what the newer one makes untrue:
+        taking it again drops the stop date, and a stop keeps when it was started.
+        """
+        current = self.current if newer.current is None else newer.current
+        stopped = newer.stopped_days_ago
+        if stopped is None and current is not True:
+            stopped = self.stopped_days_ago
+        return MedicationUse(
+            drug=self.drug, current=current,
+            started_days_ago=self.started_days_ago if newer.started_days_ago is None else newer.started_days_ago,
+            stopped_days_ago=stopped,
+            days_before_icu=self.days_before_icu if newer.days_before_icu is None else newer.days_before_icu)
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"drug": self.drug}
         for key in ("current", "started_days_ago", "stopped_days_ago", "days_before_icu"):
@@ -62,7 +78,11 @@ class Medications:
     complete: bool = False
 
     def add(self, use: MedicationUse) -> None:
-        """A new statement about a drug replaces the older one ("I stopped hydroxyurea last month")."""
+        """A new statement about a drug is merged into what is known of it: what it says wins, what it leaves
+        out is kept ("only hydroxyurea" after "hydroxyurea for 12 months" keeps the 12 months)."""
+        known = next((u for u in self.uses if u.drug == use.drug), None)
+        if known is not None:
+            use = known.merged(use)
         self.uses = [u for u in self.uses if u.drug != use.drug] + [use]
         self.denied.discard(use.drug)
 

@@ -36,12 +36,12 @@ OUTSIDE = {"show_results": "action_show_results", "show_more": "action_show_resu
            "ask_what_happens": "action_trial_info", "ask_sites": "action_trial_info",
            "ask_how_to_join": "action_trial_info", "ask_what_is_trial": "utter_what_is_trial",
            "help": "utter_help", "out_of_scope": "utter_out_of_scope", "abuse": "utter_abuse",
-           "goodbye": "utter_goodbye", "thank": "utter_you_are_welcome", "deny": "utter_what_next",
-           "dont_know": "utter_what_next", "nlu_fallback": "action_fallback"}
+           "goodbye": "utter_goodbye", "thank": "utter_you_are_welcome", "deny": "action_what_next",
+           "dont_know": "action_what_next", "nlu_fallback": "action_fallback"}
 ACTIONS = {a().name(): a() for a in (dialogue.ActionReadMessage, dialogue.ValidateTrialForm, dialogue.ActionAskConsent,
                                      dialogue.ActionAskMatchingDone, dialogue.ActionShowResults,
                                      dialogue.ActionTrialInfo, dialogue.ActionForget, dialogue.ActionStartOver,
-                                     dialogue.ActionFallback)}
+                                     dialogue.ActionFallback, dialogue.ActionWhatNext)}
 
 
 class Chat:
@@ -86,11 +86,11 @@ class Chat:
         if intent == "start_over":
             messages, _ = self.run("action_start_over")
             return messages + self.say_form()
-        if intent in ("inform", "continue_questions") or (
+        if intent in ("inform", "continue_questions", "find_trials") or (
                 intent in ("greet", "affirm") and self.slots.get("consent") is not True):
             return self.say_form()
         if intent in ("greet", "affirm"):
-            return self.run("utter_greet_again" if intent == "greet" else "utter_what_next")[0]
+            return self.run("utter_greet_again" if intent == "greet" else "action_what_next")[0]
         return self.run(OUTSIDE[intent])[0]
 
     def say_form(self, in_loop: bool = False) -> list[dict[str, Any]]:
@@ -144,3 +144,9 @@ def consented(chat: Chat) -> Chat:
     chat.say("hi", "greet")
     chat.say("yes", "affirm")
     return chat
+
+
+@pytest.fixture
+def chat_factory():
+    """A second conversation in the same test (each its own slots)."""
+    return Chat

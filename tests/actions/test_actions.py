@@ -24,6 +24,7 @@ from bot.facts import FACTS
 MPN = "2025-523921-17-00"
 PAED = "2025-524541-27-00"
 TRIALS = ROOT / "trials"
+FACTS_BY_LABEL = {f.label: key for key, f in FACTS.items()}
 ELIGIBLE = re.compile(r"\b(is|are|you're|you are) eligible\b|\beligible\b", re.I)
 
 
@@ -234,7 +235,9 @@ def test_correction_is_confirmed_and_matched_again(consented):
     assert "adult able to consent" in results  # 17: the MPN trial does not fit
     text = chat.text(chat.say("actually I'm 68", "inform"))
     assert "I've changed the age to 68 years (it was 17 years)." in text
-    assert "Here is what I found: one trial that may fit." in text
+    # the MPN trial is back in play: the questions that decide it come before a new answer
+    assert "Which medicines are you taking now" in text
+    assert "Here is what I found" not in text
 
 
 def test_no_comma_number_corrects_the_last_value(consented):
@@ -285,9 +288,12 @@ def test_unclear_answer_gets_a_specific_reask(consented):
     label = FACTS[chat.slots["asking"]["fact"]].label
     text = chat.text(chat.say("lots", "inform"))
     assert f"couldn't read that as the {label}" in text and "For example" in text
-    assert "skip" not in text.lower()
+    assert "say \"skip\"" in text  # the second time a question is asked, skipping is offered
     text = chat.text(chat.say("lots and lots", "inform"))
-    assert f"couldn't read that as the {label}" in text and "say \"skip\"" in text
+    # never a third time in a row: the fact goes to the study team and the next question comes
+    assert f"leave the {label} to the study team" in text
+    assert f"couldn't read that as the {label}" not in text
+    assert chat.slots["asking"]["fact"] != FACTS_BY_LABEL[label]
     text = chat.text(chat.say("platelets lots", "inform"))
     assert "couldn't read a number for the platelet count" in text
 
@@ -462,3 +468,77 @@ def test_a_trial_database_down_mid_conversation_is_said_and_the_reviewed_trials_
     assert "the full list of trials from the registers is unavailable" in text and MPN in text
     assert "secret" not in text and "secret" not in caplog.text
     assert "thrombocyth" not in caplog.text.lower()
+
+
+# --- how people really talk (issue 9) -------------------------------------------------------------------------
+
+def test_a_first_message_asking_for_trials_starts_with_consent_and_keeps_its_facts(chat):
+    text = chat.text(chat.say("hi, my son is 6 and has leukaemia, is there a trial for him?", "find_trials"))
+    assert "Shall we go on?" in text and "If you say no, I'll delete it." in text
+    assert chat.slots["profile"]["age"] == 6
+    text = chat.text(chat.say("yes", "affirm"))
+    assert "How old" not in text  # the age was in the first message
+
+
+def test_a_trial_of_a_medicine_is_not_a_medicine_taken(chat):
+    chat.say("is there a trial of anakinra for me?", "find_trials")
+    assert "medications" not in (chat.slots.get("profile") or {})
+    chat.say("is there a trial testing anakinra? I take hydroxyurea", "find_trials")
+    taken = [u["drug"] for u in chat.slots["profile"]["medications"]["taken"]]
+    assert taken == ["hydroxyurea"]
+
+
+def test_restating_a_medicine_keeps_what_is_known_about_it(consented):
+    chat = consented
+    chat.say("I have PV and I'm 60", "inform")
+    chat.say("hydroxyurea for 12 months", "inform")
+    text = chat.text(chat.say("only hydroxyurea", "inform"))
+    use = chat.slots["profile"]["medications"]["taken"][0]
+    assert use["drug"] == "hydroxyurea" and round(use["started_days_ago"]) == 365
+    assert "Since when" not in text
+
+
+def test_a_correction_that_reopens_a_trial_goes_back_to_the_questions(consented):
+    chat = consented
+    text = chat.text(chat.say("my son has ALL and had a stem cell transplant, he is 19", "inform"))
+    assert "none of the open trials I know fits" in text
+    text = chat.text(chat.say("sorry, he is 9, not 19", "deny"))
+    assert "I've changed the age to 9 years (it was 19 years)." in text
+    assert "intensive care" in text and "Here is what I found" not in text
+
+
+def test_the_first_answer_comes_when_the_trials_that_may_fit_are_known(consented):
+    chat = consented
+    for text, intent in (("I have polycythaemia vera", "inform"), ("62", "inform"), ("hydroxyurea", "inform"),
+                         ("for 14 months", "inform")):
+        chat.say(text, intent)
+    answer = chat.text(chat.say("partly", "inform"))
+    assert "Here is what I found: one trial that may fit." in answer
+    assert re.search(r"\d+ more questions would settle it", answer)
+    assert "Still unknown:\n- " in answer and "register ID 2025-523921-17-00" in answer
+    assert "Brest" in answer and "Give your doctor the register ID" in answer
+    payload = chat.payload(chat.say("show results", "show_results"))
+    assert payload["audience"] == "patient" and payload["remaining_questions"] > 0
+    assert payload["results"][0]["plain"]["why"][0] == "confirmed myeloproliferative neoplasm"
+    # then the rest, until nothing is left to ask
+    text = chat.text(chat.say("continue", "continue_questions"))
+    assert "Here is what I found" not in text and chat.slots["continuing"] is True
+    for _ in range(15):
+        if chat.slots.get("results_shown") and not chat.slots.get("continuing"):
+            break
+        fact = chat.slots["asking"]["fact"]
+        chat.say("no" if FACTS[fact].type == "bool" else "I don't know", "deny" if FACTS[fact].type == "bool"
+                 else "dont_know")
+    assert not chat.slots.get("continuing")
+
+
+def test_a_patient_answer_is_short_and_a_clinician_answer_has_the_numbers(consented, chat_factory):
+    chat = consented
+    chat.say("I have PV, I'm 62, on hydroxyurea for 14 months, partial response", "inform")
+    patient = chat.text(chat.say("show results", "show_results"))
+    assert "Why it may fit: confirmed myeloproliferative neoplasm" in patient
+    assert "at least the 6 months required" not in patient
+    clinician = chat_factory()
+    clinician.say("67 y/o pt with PV on hydroxyurea for 14 months, partial response, platelets 420", "inform")
+    text = clinician.text(clinician.say("show results", "show_results"))
+    assert "at least the 6 months required" in text
