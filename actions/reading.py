@@ -17,6 +17,7 @@ from actions.questions import GIVE_UP_AFTER
 from actions.state import State
 from bot.facts import FACTS, ValueRefused, format_value
 from bot.nlp import extract
+from bot.nlp.spoken import normalise
 from bot.nlp.values import days_ago
 from bot.profile import Profile
 from bot.vocab import vocabulary
@@ -90,6 +91,7 @@ def read(state: State) -> Reading:
         text = ""
         reading = Reading()
     else:
+        text = normalise(text)  # "fifty-eight" as an answer to "how old?" is read like "58"
         extraction = extract(text)
         reading = Reading(extraction.profile, list(extraction.found), _problems(extraction.problems),
                           speaker=extraction.speaker, relation=extraction.relation)

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from spacy.tokens import Doc, Span
 
 from bot.facts import FACTS, ValueRefused
+from bot.nlp import dates
+from bot.nlp.closed_list import closes_medicine_list
 from bot.nlp.pipeline import pipeline
+from bot.nlp.spoken import normalise
 from bot.nlp.values import days_ago, read_ages, read_value_after, read_weights, span_days
 from bot.profile import MedicationUse, Profile
 from bot.vocab import vocabulary
@@ -29,7 +33,10 @@ _PAST = re.compile(r"\b(stopped|discontinued|came off|ended|finished|received|to
                    r"last dose|last given|previously|prior|before)\b", re.I)
 _STOPPED = re.compile(r"\b(stopped|discontinued|came off|ended|finished|quit)\b", re.I)
 _FOR = re.compile(r"\b(?:for|since|over)\s+(?:the\s+(?:last|past)\s+)?(.{1,20}?(?:days?|weeks?|months?|years?|"
-                  r"yrs?|mos?))\b", re.I)
+                  r"yrs?|mos?)(?:\s+and\s+(?:a\s+half|\S+\s+(?:months?|weeks?|days?)))?)\b", re.I)
+_STARTED = re.compile(r"\b(started|began|begun|starting|commenced|initiated|since)\b", re.I)
+_START_VERB = re.compile(r"\b(started|began|begun|starting|commenced|initiated)\b", re.I)
+_WAS = re.compile(r"\b(was|were|had been)\b", re.I)
 _BEFORE_ICU = re.compile(r"(.{1,20}?(?:days?|weeks?|months?|d|h|hours?))\s+(?:before|prior to|pre)\s+(?:the\s+)?"
                          r"(?:p?icu|intensive care|admission|itu)", re.I)
 _WILLING = re.compile(r"\b(willing|agree|agrees|happy|ok|okay|fine)\b", re.I)
@@ -42,6 +49,9 @@ _COUNTRIES = {"france": "France", "netherlands": "Netherlands", "the netherlands
 _COUNTRY = re.compile(r"\b(?:in|from|near|live in|living in)\s+(" + "|".join(
     sorted((re.escape(c) for c in _COUNTRIES), key=len, reverse=True)) + r")\b", re.I)
 _COUNT_FACTS = {"platelets", "neutrophils", "wbc"}
+# What one answer to a yes/no fact says about another: no infection now means none that keep coming back, and
+# being in a drug trial means being in a trial.
+_IMPLIES = {("infection", False): ("recurrent_infections", False), ("other_trial_drug", True): ("other_trial", True)}
 _MARKUP = re.compile(r"<[^<>]{0,200}>")  # markup is dropped before reading: facts come from the words only
 
 
@@ -63,9 +73,10 @@ class Extraction:
 class _Reader:
     """Collects facts from one document; each method handles one kind of entity."""
 
-    def __init__(self, text: str, doc: Doc) -> None:
+    def __init__(self, text: str, doc: Doc, today: date) -> None:
         self.text = text
         self.doc = doc
+        self.today = today
         self.profile = Profile()
         self.problems: list[ValueRefused] = []
         self.found: list[str] = []
@@ -129,8 +140,9 @@ class _Reader:
             start, _ = self.clause_of(ent)
             before = self.text[start:ent.start_char].lower()
             value = not re.search(r"\b(won'?t|will not|unwilling|refuses?|doesn'?t want|do not want)\b", before)
-        if key == "infection" and not value:
-            self.set("recurrent_infections", False)
+        implied = _IMPLIES.get((key, value))
+        if implied and implied[0] not in self.profile.values:
+            self.set(*implied)
         if f"{key}_days_ago" in FACTS and value:  # "in the ICU since 2 days ago", "radiotherapy 3 months ago"
             start, end = self.clause_of(ent)
             ago = days_ago(self.text[start:end])
@@ -152,8 +164,9 @@ class _Reader:
 
     def drug(self, ent: Span, drugs: list[Span]) -> None:
         code = ent.ent_id_
-        if self.clause_has(ent, {"ALLERGY"}):
-            (self.profile.allergies.denied if ent._.negated else self.profile.allergies.asserted).add(code)
+        if self.clause_has(ent, {"ALLERGY", "NOALLERGY"}):  # "allergic to anakinra", "no known allergy to it"
+            denied = ent._.negated or self.clause_has(ent, {"NOALLERGY"})
+            (self.profile.allergies.denied if denied else self.profile.allergies.asserted).add(code)
             self.found.append("allergies")
             return
         self.found.append("medications")
@@ -176,12 +189,15 @@ class _Reader:
         stopped = _STOPPED.search(window)
         if stopped:
             use.current = False
-            use.stopped_days_ago = span_days(window[stopped.end():]) or span_days(window)
+            after = window[stopped.end():]
+            stop = self._date_days_ago(after, "stopped")
+            use.stopped_days_ago = stop if stop is not None else span_days(after) or span_days(window)
             return use
         duration = _FOR.search(window)
-        if duration:
-            use.started_days_ago = span_days(duration.group(1))
-            use.current = not re.search(r"\b(was|were|had been)\b", window, re.I)
+        started = self._started_days_ago(window, duration)
+        if started is not None or duration:
+            use.started_days_ago = started
+            use.current = not _WAS.search(window)
             return use
         if _PAST.search(window):
             use.current = False
@@ -189,6 +205,29 @@ class _Reader:
             return use
         use.current = True
         return use
+
+    def _date_days_ago(self, text: str, what: str, words: tuple[str, ...] = dates.WHEN_WORDS) -> float | None:
+        """Days since a calendar date in text; a date still ahead is a problem to show, not a fact."""
+        days = dates.date_days_ago(text, self.today, words)
+        if days is not None and days < 0:
+            if not any(p.fact == "medications" for p in self.problems):
+                self.problems.append(ValueRefused(
+                    "medications", f"The date it {what} seems to be in the future. Could you check it? "
+                                   "For example: 'since March 2024' or 'for 8 months'."))
+            return None
+        return days
+
+    def _started_days_ago(self, window: str, duration: re.Match[str] | None) -> float | None:
+        """A start as a date ("since March 2024", "started it in 2023"), a span ("for 8 months") or a time ago
+        ("started it 3 months ago"), in that order. Without a verb of starting only "since" and "from" date a
+        start: in "hydroxyurea for PV diagnosed in 2019" the year is the diagnosis's."""
+        words = dates.WHEN_WORDS if _START_VERB.search(window) else ("since", "from")
+        days = self._date_days_ago(window, "started", words)
+        if days is None and duration:
+            days = span_days(duration.group(1))
+        if days is None and _STARTED.search(window):
+            days = days_ago(window)
+        return days
 
     def drug_class(self, ent: Span) -> None:
         if ent._.negated and not self.clause_has(ent, {"ALLERGY"}):
@@ -240,16 +279,20 @@ def _qualified_elsewhere(ent: Span) -> bool:
             and re.search(r"(?:ary|al|ic|ous|ive|ial|ar|ile)$", before.lower_) is not None)
 
 
-def extract(text: str) -> Extraction:
-    """Read every fact a message states; impossible values come back as problems, not facts."""
+def extract(text: str, today: date | None = None) -> Extraction:
+    """Read every fact a message states; impossible values come back as problems, not facts.
+
+    Number words become digits first (bot.nlp.spoken), so every reader sees one normalised text. Dates are
+    counted back from today (dates.today() unless given).
+    """
     problems: list[ValueRefused] = []
     if len(text) > MAX_CHARS:
         problems.append(ValueRefused("message", f"That message is very long; I read only the first {MAX_CHARS} "
                                                 "characters. Could you send the rest in a shorter message?"))
         text = text[:MAX_CHARS]
-    text = _MARKUP.sub(" ", text).replace("μ", "µ")
+    text = normalise(_MARKUP.sub(" ", text).replace("μ", "µ"))
     doc = pipeline()(text)
-    reader = _Reader(text, doc)
+    reader = _Reader(text, doc, today or dates.today())
     reader.problems.extend(problems)
     drugs = [e for e in doc.ents if e.label_ == "DRUG"]
     for ent in doc.ents:
@@ -270,6 +313,9 @@ def extract(text: str) -> Extraction:
             reader.drug(ent, drugs)
         elif label == "CLASS":
             reader.drug_class(ent)
+        elif label == "ONLY" and closes_medicine_list(ent):
+            reader.profile.medications.complete = True
+            reader.found.append("medications")
         elif label == "NOMEDS":
             reader.profile.medications.complete = True
             reader.found.append("medications")
@@ -280,6 +326,9 @@ def extract(text: str) -> Extraction:
             reader.profile.allergies.none = True
             reader.found.append("allergies")
         elif label == "ELN" and not ent._.negated:
+            # ELN response in PV: complete means normal counts. Counts that "never normalised" or are "still too
+            # high" are read as partial (some response is the likelier case), none only when the words say no
+            # response at all ("did not respond", "counts didn't come down"); patterns/terms.jsonl holds them.
             reader.set("eln_response", ent.ent_id_)
         elif label == "SEX" and "sex" not in reader.profile.values:
             reader.set("sex", ent.ent_id_)

@@ -27,6 +27,8 @@ NEGATION_CUES = {"no", "not", "n't", "never", "without", "denies", "denied", "de
 CLAUSE_BREAK_WORDS = {"but", "however", "although", "though", "whereas", "yet", "and", "plus", "also", "while",
                       "with", "except", "apart"}
 CLAUSE_BREAK_PUNCT = {",", ";", ".", "!", "?", "(", ")", "\n", "—", "–"}
+# "not only hydroxyurea but also aspirin": a cue before these words widens the list rather than denying it.
+NOT_NEGATING_AFTER = {"only", "just"}
 
 if not Span.has_extension("negated"):
     Span.set_extension("negated", default=False)
@@ -48,6 +50,18 @@ def clause_spans(doc: Doc) -> list[tuple[int, int]]:
     return spans
 
 
+def _negating_cues(doc: Doc, start: int, end: int) -> bool:
+    """Whether a negation cue in doc[start:end] denies what follows it.
+
+    A cue inside another entity belongs to that phrase ("did not respond" to hydroxyurea, "no other medicines"
+    than aspirin), and "not only" adds rather than denies.
+    """
+    inside = {i for e in doc.ents if e.start < end and e.end > start for i in range(e.start, e.end)}
+    return any(t.lower_ in NEGATION_CUES and t.i not in inside
+               and not (t.i + 1 < len(doc) and doc[t.i + 1].lower_ in NOT_NEGATING_AFTER)
+               for t in doc[start:end])
+
+
 @Language.component("clause_negation")
 def clause_negation(doc: Doc) -> Doc:
     """Mark an entity negated when a cue stands before it in its clause, or a "no"/"negative" follows it."""
@@ -55,11 +69,10 @@ def clause_negation(doc: Doc) -> Doc:
     for ent in doc.ents:
         for start, end in clauses:
             if start <= ent.start < end:
-                before = [t.lower_ for t in doc[start:ent.start]]
                 after = [t.lower_ for t in doc[ent.end:end]][:2]
                 post = bool(after) and after[-1] in {"no", "negative", "absent", "excluded", "none"} and (
                     len(after) == 1 or after[0] in {":", "-", "=", "is", "was"})
-                ent._.negated = any(w in NEGATION_CUES for w in before) or post
+                ent._.negated = _negating_cues(doc, start, ent.start) or post
                 break
     return doc
 

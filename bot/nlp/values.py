@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.nlp.spoken import normalise
 from bot.units import known_unit, parse_number
 
 NUMBER = r"(?<![\w.])(-?\d+(?:[.,]\d+)*)(k\b)?"
@@ -18,8 +19,9 @@ _VALUE_AFTER = re.compile(r"^" + _FILLER + r"\s*" + NUMBER, re.IGNORECASE)
 _OUT_OF_TEN = re.compile(r"^\s*(?:/\s*10|out of\s*10|on\s*10)\b", re.IGNORECASE)
 _UNIT_LIKE = re.compile(r"^[A-Za-zµμ%/^*0-9³]+$")
 
-WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+# The words for a count that text2num leaves alone (bot.nlp.spoken): determiners, and "a couple of".
+_COUNT_WORDS = {"a": 1.0, "an": 1.0, "one": 1.0, "a couple of": 2.0, "couple of": 2.0}
+_COUNT = r"(\d+(?:[.,]\d+)?|an?(?:\s+couple\s+of)?|couple\s+of|one)"
 
 
 @dataclass
@@ -69,13 +71,16 @@ def read_value_after(text: str, start: int) -> Reading | None:
     return Reading(number, unit, rest_at + used, unknown)
 
 
-_SPAN = re.compile(
-    r"\b(\d+(?:[.,]\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s*[- ]?\s*"
-    r"(days?|d|weeks?|wks?|months?|mos?|years?|yrs?|y)\b",
-    re.IGNORECASE,
-)
+_UNIT = r"(days?|d|weeks?|wks?|months?|mos?|years?|yrs?|y)"
+_SPAN = re.compile(rf"\b{_COUNT}\s*[- ]?\s*{_UNIT}\b", re.IGNORECASE)
+# "half a year", "a year and a half", "2 and a half years", "1 year and 6 months" read whole, before _SPAN.
+_HALF = re.compile(rf"\bhalf\s+an?\s+{_UNIT}\b", re.IGNORECASE)
+_AND_A_HALF = re.compile(rf"\b{_COUNT}\s+(?:and\s+a\s+half\s+{_UNIT}|{_UNIT}\s+and\s+a\s+half)\b", re.IGNORECASE)
+_TWO_PARTS = re.compile(rf"\b{_COUNT}\s*{_UNIT}\s+and\s+{_COUNT}\s*{_UNIT}\b", re.IGNORECASE)
 _DAYS = {"d": 1, "day": 1, "w": 7, "wk": 7, "week": 7, "mo": 365.25 / 12, "month": 365.25 / 12, "y": 365.25,
          "yr": 365.25, "year": 365.25}
+_RELATIVE = (("yesterday", 1.0), ("today", 0.0), ("last week", 7.0), ("last month", 365.25 / 12),
+             ("last year", 365.25), ("this week", 3.0), ("this morning", 0.0))
 
 
 def _unit_days(unit: str) -> float:
@@ -83,19 +88,40 @@ def _unit_days(unit: str) -> float:
     return _DAYS.get(unit, _DAYS.get(unit[:2], 1.0))
 
 
+def _count(raw: str) -> float:
+    """A count written as digits or as a word text2num leaves alone ("a", "one", "a couple of")."""
+    words = " ".join(raw.lower().split())
+    return _COUNT_WORDS[words] if words in _COUNT_WORDS else parse_number(raw)
+
+
+def _compound_days(text: str) -> float | None:
+    """Spans written in two parts: "half a year", "2 and a half years", "1 year and 6 months"."""
+    half = _HALF.search(text)
+    if half:
+        return 0.5 * _unit_days(half.group(1))
+    and_half = _AND_A_HALF.search(text)
+    if and_half:
+        return (_count(and_half.group(1)) + 0.5) * _unit_days(and_half.group(2) or and_half.group(3))
+    two = _TWO_PARTS.search(text)
+    if two and _unit_days(two.group(4)) < _unit_days(two.group(2)):  # "1 year and 6 months", not two spans
+        return _count(two.group(1)) * _unit_days(two.group(2)) + _count(two.group(3)) * _unit_days(two.group(4))
+    return None
+
+
 def span_days(text: str) -> float | None:
-    """"7 months" → days; "last month", "yesterday" too."""
+    """"7 months", "six months", "half a year" → days; "last month", "yesterday" too."""
+    text = normalise(text)
     lower = text.lower()
-    for phrase, days in (("yesterday", 1.0), ("today", 0.0), ("last week", 7.0), ("last month", 365.25 / 12),
-                         ("last year", 365.25), ("this week", 3.0), ("this morning", 0.0)):
+    for phrase, days in _RELATIVE:
         if phrase in lower:
             return days
+    compound = _compound_days(text)
+    if compound is not None:
+        return compound
     match = _SPAN.search(text)
     if not match:
         return None
-    raw = match.group(1).lower()
-    amount = float(WORD_NUMBERS[raw]) if raw in WORD_NUMBERS else parse_number(raw)
-    return amount * _unit_days(match.group(2))
+    return _count(match.group(1)) * _unit_days(match.group(2))
 
 
 _AGE_PATTERNS = (
@@ -161,19 +187,18 @@ def read_weights(text: str) -> list[tuple[float, str, int, int]]:
     return [(parse_number(m.group(1)), m.group(2), m.start(), m.end()) for m in _WEIGHT.finditer(text)]
 
 
-_DAYS_AGO = re.compile(r"\b(\d+|a|an|one|two|three|four|five|six|seven)\s*(days?|weeks?|months?|years?|hours?|hrs?)"
-                       r"\s+ago\b", re.I)
+_DAYS_AGO = re.compile(rf"\b{_COUNT}\s*(days?|weeks?|months?|years?|hours?|hrs?)\s+ago\b", re.I)
 _DAYS_PER = {"week": 7.0, "month": 30.4375, "year": 365.25, "h": 1 / 24}
 
 
 def days_ago(text: str) -> float | None:
-    """"2 days ago", "3 months ago", "yesterday", "today" → days."""
+    """"2 days ago", "three months ago", "yesterday", "today" → days."""
+    text = normalise(text)
     match = _DAYS_AGO.search(text)
     if match:
-        raw = match.group(1).lower()
-        amount = float(WORD_NUMBERS.get(raw, 0) or raw)
         unit = match.group(2).lower()
-        return amount * next((days for prefix, days in _DAYS_PER.items() if unit.startswith(prefix)), 1.0)
+        return _count(match.group(1)) * next((days for prefix, days in _DAYS_PER.items() if unit.startswith(prefix)),
+                                             1.0)
     lower = text.lower()
     if "yesterday" in lower:
         return 1.0
