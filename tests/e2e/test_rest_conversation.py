@@ -124,3 +124,40 @@ def test_clinician_one_shot(rasa_url):
     assert "2025-524541-27-00" in answer and "Utrecht" in answer and "1 May 2026" in answer
     assert "not medical advice" in answer
     never_eligible(answer)
+
+
+# --- people who talk a little differently (issue 9) --------------------------------------------------------------
+
+def test_a_first_message_that_asks_for_trials_starts_and_keeps_its_facts(rasa_url):
+    chat = Conversation(rasa_url)
+    consent = chat.say("is there a trial of anakinra for me? I have polycythaemia vera")
+    assert "Shall we go on?" in consent and "interleukin" not in consent
+    question = chat.say("yes")
+    assert "diagnosed" not in question and "How old are you?" in question
+
+
+def test_words_restatements_and_i_dont_know_reach_an_answer_without_loops(rasa_url):
+    chat = Conversation(rasa_url)
+    chat.say("hello, are there any studies for me?")
+    chat.say("sure")
+    chat.say("I was diagnosed with polycythemia vera")
+    chat.say("fifty-eight")
+    chat.say("hydroxyurea")
+    chat.say("for about a year and a half")
+    replies = [chat.say("only hydroxyurea"), chat.say("my counts never normalized")]
+    assert all("Since when" not in r for r in replies), replies
+    answer = replies[-1] if "Here is what I found" in replies[-1] else chat.say("I don't know")
+    assert "Here is what I found" in answer and "2025-523921-17-00" in answer
+    assert "more questions would settle it" in answer
+    never_eligible(answer)
+
+
+def test_a_correction_after_the_answer_goes_back_to_the_questions(rasa_url):
+    chat = Conversation(rasa_url)
+    chat.say("hi")
+    chat.say("yes")
+    answer = chat.say("my son has ALL and had a stem cell transplant, he is 19")
+    assert "none of the open trials I know fits" in answer
+    question = chat.say("sorry, he is 9, not 19")
+    assert "I've changed the age to 9 years" in question
+    assert "intensive care" in question and "Here is what I found" not in question

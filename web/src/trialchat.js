@@ -197,7 +197,7 @@
     return why;
   }
 
-  function trialCard(result) {
+  function trialCard(result, audience) {
     var trialId = str(result.trial_id);
     var titleId = uid("card");
     var card = el("article", "tc-card");
@@ -229,6 +229,35 @@
     facts.appendChild(dd);
     card.appendChild(facts);
 
+    var plain = result.plain && typeof result.plain === "object" ? result.plain : null;
+    if (plain && audience !== "clinician") {
+      plainSections(card, plain);
+    } else {
+      detailSections(card, result);
+    }
+    var href = safeUrl(result.url) || registerUrl(trialId);
+    if (href) {
+      var p = el("p", "tc-card-text");
+      p.appendChild(link(href, "Register entry for " + trialId));
+      card.appendChild(p);
+    }
+    return card;
+  }
+
+  /** A patient's card: why in a line or two, a short list of what is unknown, whom to ask; the detail folded. */
+  function plainSections(card, plain) {
+    var why = (Array.isArray(plain.why) ? plain.why : []).map(str).filter(Boolean);
+    if (why.length) section(card, "Why it may fit", el("p", "tc-card-text", why.join("; ") + "."));
+    var unknown = (Array.isArray(plain.unknown) ? plain.unknown : []).map(str).filter(Boolean);
+    var more = parseInt(plain.unknown_more, 10) || 0;
+    if (more) unknown.push("and " + more + " more");
+    section(card, "Still unknown", unknown.length ? list(unknown)
+      : el("p", "tc-card-text", "Nothing I could check. The study team still decides."));
+    if (plain.ask) section(card, "How to ask about it", el("p", "tc-card-text", str(plain.ask)));
+  }
+
+  /** A clinician's card: every criterion met, what may rule it out, what is missing, what the team checks. */
+  function detailSections(card, result) {
     var why = whyItMayFit(result);
     if (why.length) section(card, "Why it may fit", list(why));
     var against = (Array.isArray(result.criteria) ? result.criteria : []).filter(function (c) {
@@ -251,13 +280,6 @@
       details.appendChild(list(checks));
       card.appendChild(details);
     }
-    var href = safeUrl(result.url) || registerUrl(trialId);
-    if (href) {
-      var p = el("p", "tc-card-text");
-      p.appendChild(link(href, "Register entry for " + trialId));
-      card.appendChild(p);
-    }
-    return card;
   }
 
   /** The trials that may fit, as cards. Those that do not fit are in the bot's text, with the main reason. */
@@ -268,7 +290,7 @@
     var more = Math.max(fitting.length - MAX_CARDS, parseInt(payload.more, 10) || 0,
       parseInt(payload.more_may_fit, 10) || 0);
     if (payload.order && (fitting.length > 1 || more)) box.appendChild(el("p", "tc-note", payload.order));
-    fitting.slice(0, MAX_CARDS).forEach(function (r) { box.appendChild(trialCard(r)); });
+    fitting.slice(0, MAX_CARDS).forEach(function (r) { box.appendChild(trialCard(r, str(payload.audience))); });
     if (more) box.appendChild(el("p", "tc-note", "\u2026and " + more + " more trials that may fit."));
     if (!fitting.length) box.appendChild(el("p", "tc-note", "No trial I know of fits what you told me."));
     return box;
@@ -289,6 +311,7 @@
       type: "trial_results",
       note: str(payload.note),
       order: str(payload.order),
+      audience: str(payload.audience),
       more: Math.max(0, fitting.length - MAX_CARDS, parseInt(payload.more_may_fit, 10) || 0),
       results: fitting.slice(0, MAX_CARDS).map(function (r) {
         return {
@@ -301,6 +324,10 @@
           }), ["label", "reasons", "status", "kind", "open_against", "to_check"]),
           missing: keep(r.missing, ["label", "fact"]),
           study_team_checks: keep(r.study_team_checks, []),
+          plain: r.plain && typeof r.plain === "object" ? {
+            why: keep(r.plain.why, []), unknown: keep(r.plain.unknown, []),
+            unknown_more: parseInt(r.plain.unknown_more, 10) || 0, ask: str(r.plain.ask),
+          } : null,
         };
       }),
     };
