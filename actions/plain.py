@@ -87,5 +87,5 @@ def lines(number: int, result: TrialResult, plain: dict[str, Any]) -> str:
         out.append("The study team will also check a few things I can't.")
     out.append(f"Where: {plain['where'] or 'no site listed in the register yet'}.")
     out.append(f"When: {plain['when'] or 'not stated in the register'}.")
-    out.append(f"To ask about it: {plain['ask']}")
+    out.append(plain["ask"])
     return "\n".join(out)
