@@ -35,6 +35,7 @@ REFUSED = ("That's fine: I won't ask anything, and I've deleted anything you tol
 NOT_STARTED = "We haven't started yet: say \"start\" and I'll explain how this works before any question."
 CONSENT_AGAIN = ("Before any question: I give no medical advice, and I keep only this conversation's facts, for "
                  "this conversation only. Shall we go on?")
+GROUP_HINT = "Say \"none of these\", or tell me the ones that apply."
 CONSENT_BUTTONS = [{"title": "Yes, go on", "payload": "/affirm"}, {"title": "No, thanks", "payload": "/deny"}]
 
 
@@ -188,7 +189,11 @@ class ActionAskMatchingDone(Action):
                                          buttons=[{"title": "Show results", "payload": "/show_results"}])
                 return [*spoken(turn), SlotSet("asking", None)]
             fact, detail = question.fact, question.detail
-            if turn.get("outcome") == "miss" and turn.get("asked") == fact and not turn.get("spoken"):
+            if detail.get("group"):
+                missed = turn.get("outcome") == "miss" and turn.get("asked") == fact and not turn.get("spoken")
+                lines.append(("Sorry, I couldn't tell which of these apply. " if missed else "") + question.text)
+                lines.append(GROUP_HINT)
+            elif turn.get("outcome") == "miss" and turn.get("asked") == fact and not turn.get("spoken"):
                 lines.append(f"Sorry, I couldn't read that as the {replies.fact_label(fact)}. {question.text} "
                              f"For example: {question.example}.")
             elif fact in ("diagnoses", "medications") or detail:
@@ -198,7 +203,7 @@ class ActionAskMatchingDone(Action):
         offer = state.misses.get(fact, 0) >= OFFER_SKIP_AFTER
         if offer:
             lines.append("If you don't know, that's fine: say \"skip\" and the study team will check it.")
-        dispatcher.utter_message(text="\n".join(lines), buttons=buttons_for(fact, offer))
+        dispatcher.utter_message(text="\n".join(lines), buttons=buttons_for(fact, offer, bool(detail.get("group"))))
         return [*spoken(turn), SlotSet("asking", {"fact": fact, "detail": detail})]
 
 

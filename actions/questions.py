@@ -57,6 +57,31 @@ def _candidates(report: MatchReport) -> list[TrialResult]:
     return [r for r in report.results if r.verdict == "possible"]
 
 
+# Yes/no facts that only rule trials out, each a situation a person recognises on a list: asked together in one
+# question ("do any of these apply?"), which "none" answers at once. Follow-ups that refer to an earlier answer
+# (the other trial's medicine, vitamin K) are never grouped.
+GROUP_ITEMS = {
+    "recurrent_infections": "infections that keep coming back or are not under control",
+    "pregnant": "pregnancy",
+    "breastfeeding": "breastfeeding",
+    "legal_protection": "guardianship or curatorship",
+    "other_trial": "taking part in another clinical trial now",
+    "dnr": "a do-not-resuscitate order, or a limit on intensive care treatments",
+    "organ_failure": "serious organ failure before this illness (heart, lung or kidney)",
+    "radiotherapy": "radiotherapy (radiation treatment) at any time",
+    "major_surgery": "a major operation under general anaesthesia",
+    "hepatic_encephalopathy": "confusion or drowsiness caused by liver failure",
+}
+GROUP_MAX = 4
+
+
+def yes_no_group(report: MatchReport, facts: list[str]) -> list[str]:
+    """The open list facts that can be asked together with the first one (only exclusion facts)."""
+    deciding = {q["fact"] for q in report.next_questions if q.get("qualifies")}
+    group = [f for f in facts if f in GROUP_ITEMS and f not in deciding]
+    return group[:GROUP_MAX] if facts[0] in group and len(group) > 1 else []
+
+
 def next_question(report: MatchReport, skipped: list[str], voice: str = "self",
                   relation: str | None = None) -> Question | None:
     """The next question, worded for the speaker; None when every candidate trial is decided."""
@@ -64,6 +89,11 @@ def next_question(report: MatchReport, skipped: list[str], voice: str = "self",
     if not facts:
         return None
     key = facts[0]
+    group = yes_no_group(report, facts)
+    if group:
+        whom = "you" if voice == "self" else subject(voice, relation)
+        items = "\n".join(f"- {GROUP_ITEMS[f]}" for f in group)
+        return Question(key, f"Do any of these apply to {whom}?\n{items}", "'none of these'", {"group": group})
     definition = FACTS[key]
     detail: dict[str, Any] = {}
     text = definition.question
@@ -115,11 +145,13 @@ def phrase(question: str, voice: str, relation: str | None = None) -> str:
     return question.replace("\0", who).replace("\1", who)
 
 
-def buttons_for(fact: str, offer_skip: bool) -> list[dict[str, str]]:
+def buttons_for(fact: str, offer_skip: bool, group: bool = False) -> list[dict[str, str]]:
     """Quick answers for a question; yes/no and skip go straight to their intents."""
     definition = FACTS.get(fact)
     buttons: list[dict[str, str]] = []
-    if definition is not None and definition.type == "bool":
+    if group:
+        buttons.append({"title": "None of these", "payload": "/deny"})
+    elif definition is not None and definition.type == "bool":
         buttons += [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
     elif fact == "sex":
         buttons += [{"title": "Female", "payload": "female"}, {"title": "Male", "payload": "male"}]

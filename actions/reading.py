@@ -38,6 +38,7 @@ _SKIP = re.compile(r"^\W*(skip|pass|next|no idea|not sure|unsure|i don'?t know|d
 _YES = re.compile(r"^\W*(yes|yeah|yep|yup|y|sure|correct|right|true|she is|he is|i am|they are|indeed|ja|oui)\b",
                   re.I)
 _NO = re.compile(r"^\W*(no|nope|nah|n|not really|never|false|she isn'?t|he isn'?t|i'?m not|none)\b", re.I)
+_NONE_OF = re.compile(r"\b(none of (these|them|those|that)|neither|not any of)\b", re.I)
 _NONE = re.compile(r"^\W*(no|none|nothing|nope|no one|not any|nil)\W*$", re.I)
 _NO_MEDS = re.compile(r"\b(nothing|none|no|not)\b.{0,30}\b(else|other|others|medicines?|medications?|meds|drugs?|"
                       r"anything|pills?)\b|\b(nothing|none) else\b", re.I)
@@ -66,7 +67,7 @@ class Reading:
     profile: Profile = field(default_factory=Profile)
     found: list[str] = field(default_factory=list)
     problems: list[dict[str, str]] = field(default_factory=list)
-    skipped: str | None = None
+    skipped: list[str] = field(default_factory=list)
     speaker: str = "self"
     relation: str | None = None
 
@@ -112,12 +113,24 @@ def read(state: State) -> Reading:
         if reading.found or reading.problems:
             return reading
     asked = state.asked
+    group = list((state.asking.get("detail") or {}).get("group") or ()) if asked else []
     if asked:
         if state.intent == "dont_know" or _SKIP.match(text):
-            reading.skipped = asked
+            reading.skipped = group or [asked]
+        elif group:
+            _answer_group(reading, group, text, state)
         else:
             _answer(reading, asked, text, state)
     return reading
+
+
+def _answer_group(reading: Reading, group: list[str], text: str, state: State) -> None:
+    """"None of these" answers every yes/no fact of a grouped question; one that applies is named, and read by
+    bot.nlp like any message; a bare "yes" says nothing about which one, so it stays unanswered."""
+    if state.intent == "deny" or _NONE.match(text) or _NO.match(text) or _NONE_OF.search(text):
+        for key in group:
+            reading.profile.set(key, False)
+            reading.found.append(key)
 
 
 def _drop_study_drugs(reading: Reading, text: str) -> None:
@@ -209,8 +222,9 @@ def apply(state: State, reading: Reading, answer_like: bool, open_after: Callabl
     outcome = "answered" if reading.found else "none"
     if reading.skipped:
         outcome = "skip"
-        state.skipped.append(reading.skipped)
-        notes.append(f"That's fine: the study team will check the {FACTS[reading.skipped].label}.")
+        state.skipped += [key for key in reading.skipped if key not in state.skipped]
+        labels = " and the ".join(FACTS[key].label for key in reading.skipped)
+        notes.append(f"That's fine: the study team will check the {labels}.")
     elif reading.problems:
         outcome = "problem"
         for problem in reading.problems:

@@ -542,3 +542,42 @@ def test_a_patient_answer_is_short_and_a_clinician_answer_has_the_numbers(consen
     clinician.say("67 y/o pt with PV on hydroxyurea for 14 months, partial response, platelets 420", "inform")
     text = clinician.text(clinician.say("show results", "show_results"))
     assert "at least the 6 months required" in text
+
+
+def _continue_until_group(chat) -> str:
+    text = chat.text(chat.say("continue", "continue_questions"))
+    for answer in ("female", "420", "3.1", "none"):
+        if "Do any of these apply" in text:
+            return text
+        text = chat.text(chat.say(answer, "inform"))
+    return text
+
+
+def test_yes_no_exclusions_are_asked_together_and_none_answers_them_all(consented):
+    chat = consented
+    chat.say("I have PV, I'm 62, on hydroxyurea for 14 months, nothing else, partial response", "inform")
+    text = _continue_until_group(chat)
+    assert "Do any of these apply to you?" in text and "- pregnancy" in text and "none of these" in text
+    group = chat.slots["asking"]["detail"]["group"]
+    assert len(group) > 1
+    chat.say("none of these", "deny")
+    profile = chat.slots["profile"]
+    assert all(profile[key] is False for key in group)
+
+
+def test_a_grouped_question_reads_the_one_named_and_skips_together(consented, chat_factory):
+    chat = consented
+    chat.say("I have PV, I'm 62, on hydroxyurea for 14 months, nothing else, partial response", "inform")
+    _continue_until_group(chat)
+    text = chat.text(chat.say("I'm breastfeeding", "inform"))
+    assert chat.slots["profile"]["breastfeeding"] is True
+    assert "none of the open trials I know fits" in text  # breastfeeding rules the MPN trial out
+    other = chat_factory()
+    other.say("hi", "greet")
+    other.say("yes", "affirm")
+    other.say("I have PV, I'm 62, on hydroxyurea for 14 months, nothing else, partial response", "inform")
+    _continue_until_group(other)
+    group = other.slots["asking"]["detail"]["group"]
+    text = other.text(other.say("I don't know", "dont_know"))
+    assert set(group) <= set(other.slots["skipped"])
+    assert "Do any of these apply" not in text
