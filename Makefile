@@ -6,7 +6,7 @@ export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: setup setup-actions setup-rasa setup-web browser test lint catalogue unit scenarios validate train actions-test stories \
-	e2e nlu-report bench run clean criteria-report
+	e2e nlu-report bench run clean criteria-report conversations
 
 setup:
 	scripts/setup.sh all
@@ -72,6 +72,12 @@ bench: setup
 	$(ACT)/python scripts/bench.py
 	scripts/with_postgres.sh $(ACT)/python scripts/bench_catalogue.py
 	$(ACT)/python scripts/bench_rest.py
+
+# A report, not a gate: simulated people (tests/conversations/people) talk to the assistant over REST.
+# Options go through ARGS, e.g. make conversations ARGS="--transcript --json conversations.json".
+conversations: setup-actions setup-rasa
+	scripts/train.sh
+	$(ACT)/python scripts/conversations.py $(ARGS)
 
 run: setup
 	scripts/run.sh

@@ -49,11 +49,6 @@ def when_words(result: TrialResult, country: str | None) -> str:
     return "; ".join(r.display() for r in mine or result.trial.recruitment)
 
 
-def _lower_first(label: str) -> str:
-    """"Confirmed MPN" → "confirmed MPN", but "ALT below 3 × ULN" stays as it is."""
-    return label[0].lower() + label[1:] if label[1:2].islower() else label
-
-
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
@@ -79,7 +74,7 @@ def lines(number: int, result: TrialResult, plain: dict[str, Any]) -> str:
     """One trial for a patient, in a few short lines."""
     out = [f"{number}. {plain['about']} (register ID {result.trial.id})"]
     if plain["why"]:
-        out.append("Why it may fit: " + "; ".join(_lower_first(w) for w in plain["why"]) + ".")
+        out.append("Why it may fit: " + "; ".join(plain["why"]) + ".")
     if plain["unknown"]:
         more = f"\n- and {plain['unknown_more']} more" if plain["unknown_more"] else ""
         out.append("Still unknown:\n" + "\n".join(f"- {u}" for u in plain["unknown"]) + more)
