@@ -224,22 +224,25 @@ class ActionShowResults(Action):
         notes, problems = unspoken(turn)
         report = report_for(state)
         offset = 0
+        remaining = len(open_facts(report, state.skipped))
         if state.intent == "show_more" and state.results_shown:
             offset = state.results_offset + replies.MAX_SHOWN
             if offset >= len(report.fitting):
-                dispatcher.utter_message(text=replies.NO_MORE, buttons=replies.results_buttons(report, offset))
+                dispatcher.utter_message(text=replies.NO_MORE,
+                                         buttons=replies.results_buttons(report, offset, remaining))
                 return [*spoken(turn)]
         head: list[str] = []
         if state.voice == "clinician" and not state.results_shown:
             head.append(replies.CLINICIAN_NOTE)
         head += notes + [p["message"] for p in problems]
-        remaining = len(open_facts(report, state.skipped))
+        if state.intent == "continue_questions" and not remaining and state.results_shown:
+            head.append(replies.NOTHING_TO_ASK)
         messages = replies.results_messages(report, offset, state.voice, state.relation, remaining)
         if head:
             messages[0] = "\n".join([*head, messages[0]])
         for message in messages[:-1]:
             dispatcher.utter_message(text=message)
-        dispatcher.utter_message(text=messages[-1], buttons=replies.results_buttons(report, offset))
+        dispatcher.utter_message(text=messages[-1], buttons=replies.results_buttons(report, offset, remaining))
         dispatcher.utter_message(json_message=replies.results_payload(report, offset, state.voice, state.relation,
                                                                       remaining))
         return [*spoken(turn), SlotSet("results_shown", True), SlotSet("results_offset", offset),

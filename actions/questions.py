@@ -73,6 +73,8 @@ GROUP_ITEMS = {
     "hepatic_encephalopathy": "confusion or drowsiness caused by liver failure",
 }
 GROUP_MAX = 4
+# Asked only once the sex is known, since a trial's rules ask them only of women (or of men, for fathering).
+SEX_SPECIFIC = {"pregnant", "breastfeeding", "fertile", "contraception"}
 
 
 def yes_no_group(report: MatchReport, facts: list[str]) -> list[str]:
@@ -88,8 +90,10 @@ def next_question(report: MatchReport, skipped: list[str], voice: str = "self",
     facts = open_facts(report, skipped)
     if not facts:
         return None
+    if "sex" in facts and facts[0] in SEX_SPECIFIC:  # a man is never asked about pregnancy
+        facts = ["sex", *[f for f in facts if f != "sex"]]
     key = facts[0]
-    group = yes_no_group(report, facts)
+    group = yes_no_group(report, [f for f in facts if f not in SEX_SPECIFIC or "sex" not in facts])
     if group:
         whom = "you" if voice == "self" else subject(voice, relation)
         items = "\n".join(f"- {GROUP_ITEMS[f]}" for f in group)

@@ -38,8 +38,11 @@ _SKIP = re.compile(r"^\W*(skip|pass|next|no idea|not sure|unsure|i don'?t know|d
 _YES = re.compile(r"^\W*(yes|yeah|yep|yup|y|sure|correct|right|true|she is|he is|i am|they are|indeed|ja|oui)\b",
                   re.I)
 _NO = re.compile(r"^\W*(no|nope|nah|n|not really|never|false|she isn'?t|he isn'?t|i'?m not|none)\b", re.I)
+_OTHERS_NOT = re.compile(r"\b(not|none of|no to|nothing)\s+(the\s+)?(others?|rest)\b|\bnothing else\b|"
+                         r"\bthe (others|rest) (are )?(no|not)\b", re.I)
 _NONE_OF = re.compile(r"\b(none of (these|them|those|that)|neither|not any of)\b", re.I)
-_NONE = re.compile(r"^\W*(no|none|nothing|nope|no one|not any|nil)\W*$", re.I)
+_NONE = re.compile(r"^\W*(no|none|nothing|nope|no one|not any|nil)(\s+(known|that i know( of)?|i know of|at all|"
+                   r"whatsoever|reported|documented))?\W*$", re.I)
 _NO_MEDS = re.compile(r"\b(nothing|none|no|not)\b.{0,30}\b(else|other|others|medicines?|medications?|meds|drugs?|"
                       r"anything|pills?)\b|\b(nothing|none) else\b", re.I)
 _DURATION = re.compile(r"^\W*(for|since)\s+\S", re.I)
@@ -70,6 +73,7 @@ class Reading:
     skipped: list[str] = field(default_factory=list)
     speaker: str = "self"
     relation: str | None = None
+    unsure: list[str] = field(default_factory=list)
 
 
 def asks_rather_than_tells(state: State) -> bool:
@@ -95,10 +99,18 @@ def read(state: State) -> Reading:
         text = normalise(text)  # "fifty-eight" as an answer to "how old?" is read like "58"
         extraction = extract(text)
         reading = Reading(extraction.profile, list(extraction.found), _problems(extraction.problems),
-                          speaker=extraction.speaker, relation=extraction.relation)
+                          speaker=extraction.speaker, relation=extraction.relation, unsure=list(extraction.unsure))
     if state.intent == "find_trials":
         _drop_study_drugs(reading, text)
+    asked = state.asked
+    group = list((state.asking.get("detail") or {}).get("group") or ()) if asked else []
+    if group:
+        _answer_group(reading, group, text, state)
+        return reading
     if reading.found or reading.problems:
+        if asked and asked not in reading.found and FACTS[asked].type == "bool" and (
+                _YES.match(text) or _NO.match(text)):
+            _answer(reading, asked, text, state)  # "no, he was healthy before the leukaemia"
         return reading
     duration = _DURATION.match(text)
     undated = [u for u in state.profile.to_dict().get("medications", {}).get("taken", [])
@@ -112,25 +124,32 @@ def read(state: State) -> Reading:
         _answer(reading, state.last_fact, correction.group(2), state)
         if reading.found or reading.problems:
             return reading
-    asked = state.asked
-    group = list((state.asking.get("detail") or {}).get("group") or ()) if asked else []
     if asked:
         if state.intent == "dont_know" or _SKIP.match(text):
             reading.skipped = group or [asked]
-        elif group:
-            _answer_group(reading, group, text, state)
         else:
             _answer(reading, asked, text, state)
     return reading
 
 
 def _answer_group(reading: Reading, group: list[str], text: str, state: State) -> None:
-    """"None of these" answers every yes/no fact of a grouped question; one that applies is named, and read by
-    bot.nlp like any message; a bare "yes" says nothing about which one, so it stays unanswered."""
-    if state.intent == "deny" or _NONE.match(text) or _NO.match(text) or _NONE_OF.search(text):
-        for key in group:
+    """An answer to "do any of these apply?".
+
+    What it names is read by bot.nlp like any message; what it names with doubt ("not sure about infections")
+    goes to the study team; "none of these" answers all the others no, and "not the others" those it did not
+    name. A bare "yes" says nothing about which one, so it stays unanswered; "I don't know" skips them all.
+    """
+    if reading.unsure:
+        reading.skipped = [key for key in group if key in reading.unsure]
+    rest = [key for key in group if key not in reading.found and key not in reading.skipped]
+    named = any(key in reading.found for key in group) or bool(reading.skipped)
+    if _OTHERS_NOT.search(text) or (not named and (
+            state.intent == "deny" or _NONE.match(text) or _NO.match(text) or _NONE_OF.search(text))):
+        for key in rest:
             reading.profile.set(key, False)
             reading.found.append(key)
+    elif not named and (state.intent == "dont_know" or _SKIP.match(text)):
+        reading.skipped = list(group)
 
 
 def _drop_study_drugs(reading: Reading, text: str) -> None:
@@ -237,6 +256,9 @@ def apply(state: State, reading: Reading, answer_like: bool, open_after: Callabl
         outcome = "partial"  # an answer that leaves the question open ("hydroxyurea" — but since when?)
         if asked not in changed:  # no progress either: count it, so the question is not asked for ever
             state.misses[asked] = state.misses.get(asked, 0) + 1
+    elif asked and answer_like and asked not in reading.found and asked in still_open:
+        # other facts, but not the one asked ("he was healthy before the leukaemia"): a miss for the question
+        state.misses[asked] = state.misses.get(asked, 0) + 1
     for key, count in list(state.misses.items()):
         if count >= GIVE_UP_AFTER and key in still_open and key not in state.skipped:
             state.skipped.append(key)

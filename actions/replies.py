@@ -16,6 +16,8 @@ from bot.matching import NOT_FITTING_LISTED, MatchReport, TrialResult
 from bot.vocab import vocabulary
 
 MAX_SHOWN = 5
+NOTHING_TO_ASK = ("I have no more questions I can ask: what is still unknown is for the study team to check. "
+                  "Here is the answer again.")
 NO_MORE = "Those were all the trials that may fit. Tell me more about yourself and I can check again."
 DECIDES = "Only the study team can decide whether someone can take part."
 CLINICIAN_NOTE = ("(Information only, not medical advice. I keep these facts for this conversation only; "
@@ -182,7 +184,7 @@ def results_payload(report: MatchReport, offset: int = 0, voice: str = "clinicia
             "other_conditions_left_out": report.other_conditions}
 
 
-def results_buttons(report: MatchReport, offset: int = 0) -> list[dict[str, str]]:
+def results_buttons(report: MatchReport, offset: int = 0, remaining: int = 0) -> list[dict[str, str]]:
     buttons: list[dict[str, str]] = []
     fitting = report.fitting[offset:] or report.fitting
     if len(report.fitting) > offset + MAX_SHOWN:
@@ -197,7 +199,7 @@ def results_buttons(report: MatchReport, offset: int = 0) -> list[dict[str, str]
         if drugs:
             buttons.append({"title": f"What is {vocabulary().label(drugs[0])}?",
                             "payload": f"/ask_about_drug{entity}"})
-    if any(r.verdict == "possible" for r in report.results):
+    if remaining:
         buttons.append({"title": "Answer the remaining questions", "payload": "/continue_questions"})
     buttons += [{"title": "Start over", "payload": "/start_over"},
                 {"title": "Forget my data", "payload": "/forget_me"}]

@@ -39,6 +39,7 @@ _START_VERB = re.compile(r"\b(started|began|begun|starting|commenced|initiated)\
 _WAS = re.compile(r"\b(was|were|had been)\b", re.I)
 _BEFORE_ICU = re.compile(r"(.{1,20}?(?:days?|weeks?|months?|d|h|hours?))\s+(?:before|prior to|pre)\s+(?:the\s+)?"
                          r"(?:p?icu|intensive care|admission|itu)", re.I)
+_FOLLOWING_SPAN = re.compile(r",\s*((?:for|since|over)\b[^;.!?\n,]*)", re.I)
 _WILLING = re.compile(r"\b(willing|agree|agrees|happy|ok|okay|fine)\b", re.I)
 _COUNTRIES = {"france": "France", "netherlands": "Netherlands", "the netherlands": "Netherlands",
               "holland": "Netherlands", "belgium": "Belgium", "germany": "Germany", "spain": "Spain",
@@ -64,6 +65,7 @@ class Extraction:
     speaker: str = "self"
     found: list[str] = field(default_factory=list)
     relation: str | None = None  # "daughter" in "my daughter is 6": whom a caregiver speaks for
+    unsure: list[str] = field(default_factory=list)  # yes/no facts named with doubt ("not sure about infections")
 
     def to_dict(self) -> dict[str, Any]:
         return {"profile": self.profile.to_dict(), "speaker": self.speaker,
@@ -195,6 +197,13 @@ class _Reader:
             return use
         duration = _FOR.search(window)
         started = self._started_days_ago(window, duration)
+        if started is None and not duration and not later:
+            # "hydroxyurea, for about three years I think": the time span in the next comma clause
+            follow = _FOLLOWING_SPAN.match(self.text[end:])
+            if follow and not any(d.start_char >= end and d.start_char < end + follow.end() for d in drugs):
+                window = follow.group(1)
+                duration = _FOR.search(window)
+                started = self._started_days_ago(window, duration)
         if started is not None or duration:
             use.started_days_ago = started
             use.current = not _WAS.search(window)
@@ -296,6 +305,8 @@ def extract(text: str, today: date | None = None) -> Extraction:
     reader.problems.extend(problems)
     drugs = [e for e in doc.ents if e.label_ == "DRUG"]
     for ent in doc.ents:
+        if ent._.hedged:  # "not sure about infections": neither yes nor no
+            continue
         label = ent.label_
         if label == "LAB":
             reader.lab(ent)
@@ -335,4 +346,6 @@ def extract(text: str, today: date | None = None) -> Extraction:
     reader.ages_and_weights()
     speaker, relation = reader.speaker_and_relation()
     reader.country()
-    return Extraction(reader.profile, reader.problems, speaker, list(dict.fromkeys(reader.found)), relation)
+    unsure = [e.ent_id_ for e in doc.ents if e._.hedged and e.label_ == "FLAG" and e.ent_id_ in FACTS]
+    return Extraction(reader.profile, reader.problems, speaker, list(dict.fromkeys(reader.found)), relation,
+                      list(dict.fromkeys(unsure)))

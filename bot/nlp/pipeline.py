@@ -30,8 +30,16 @@ CLAUSE_BREAK_PUNCT = {",", ";", ".", "!", "?", "(", ")", "\n", "—", "–"}
 # "not only hydroxyurea but also aspirin": a cue before these words widens the list rather than denying it.
 NOT_NEGATING_AFTER = {"only", "just"}
 
+# Words that make what follows in the clause uncertain: "not sure about infections" states nothing.
+HEDGE_WORDS = {"unsure", "maybe", "perhaps", "possibly", "might", "unclear", "uncertain", "dunno"}
+# ...and the same when a negation comes first: "not sure", "don't know", "no idea", "can't remember".
+HEDGE_AFTER_NEGATION = {"sure", "certain", "know", "idea", "remember", "recall"}
+_NEGATING_BEFORE_HEDGE = {"not", "n't", "no", "t", "dont", "didnt", "cant", "cannot"}
+
 if not Span.has_extension("negated"):
     Span.set_extension("negated", default=False)
+if not Span.has_extension("hedged"):
+    Span.set_extension("hedged", default=False)
 
 
 def clause_spans(doc: Doc) -> list[tuple[int, int]]:
@@ -73,8 +81,20 @@ def clause_negation(doc: Doc) -> Doc:
                 post = bool(after) and after[-1] in {"no", "negative", "absent", "excluded", "none"} and (
                     len(after) == 1 or after[0] in {":", "-", "=", "is", "was"})
                 ent._.negated = _negating_cues(doc, start, ent.start) or post
+                ent._.hedged = _hedged(doc, start, ent.start)
                 break
     return doc
+
+
+def _hedged(doc: Doc, start: int, end: int) -> bool:
+    """Whether doc[start:end] (the clause before an entity) says the person is not sure of it."""
+    for token in doc[start:end]:
+        if token.lower_ in HEDGE_WORDS:
+            return True
+        before = doc[token.i - 1].lower_ if token.i > start else ""
+        if token.lower_ in HEDGE_AFTER_NEGATION and before in _NEGATING_BEFORE_HEDGE:
+            return True
+    return False
 
 
 def _vocabulary_patterns() -> list[dict]:

@@ -124,6 +124,8 @@ def span_days(text: str) -> float | None:
     return _count(match.group(1)) * _unit_days(match.group(2))
 
 
+# "I'm 12 weeks pregnant" is the pregnancy's term, not the person's age.
+_NOT_PREGNANCY = r"(?!\s*(?:weeks?|wks?|months?)\s+(?:pregnant|along|gestation|of pregnancy))"
 _AGE_PATTERNS = (
     # 6 y/o, 6yo, 6 year old, 6-year-old, 5 month old, 67 yrs old
     re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)\s*-?\s*(y/o|y\.o\.?|yo|yrs? old|years?[- ]old|yr[- ]old|"
@@ -135,10 +137,12 @@ _AGE_PATTERNS = (
     # I'm 67, I am 67 (years), my daughter is 6, she is 5 months
     re.compile(r"\b(?:i'?m|i am|(?:my|our) (?:daughter|son|child|kid|baby|boy|girl|mother|mum|mom|father|dad|"
                r"wife|husband|partner|brother|sister|patient)(?: is| who is|,)?|(?:she|he|the patient|patient|pt)"
-               r"(?: is|'s))\s+(?:now\s+|only\s+|just\s+)?(-?\d+(?:[.,]\d+)?)\s*(years?|yrs?|y|months?|mo|weeks?|"
+               r"(?: is|'s))\s+(?:now\s+|only\s+|just\s+)?(-?\d+(?:[.,]\d+)?)" + _NOT_PREGNANCY
+               + r"\s*(years?|yrs?|y|months?|mo|weeks?|"
                r"days?)?(?:\s+old)?(?![\w/%])(?!\s*(?:kg|kilo|lb|pound|cm|g/|x|\*|%))", re.I),
     # "she has PV and is 72", "I am now 45": a bare number after is/am, when no unit follows
-    re.compile(r"\b(?:is|am)\s+(?:now\s+|only\s+|just\s+)?(\d{1,3}(?:[.,]5)?)(?:\s*(years?|yrs?|months?))?"
+    re.compile(r"\b(?:is|am)\s+(?:now\s+|only\s+|just\s+)?(\d{1,3}(?:[.,]5)?)" + _NOT_PREGNANCY +
+               r"(?:\s*(years?|yrs?|months?))?"
                r"(?:\s+old)?(?![\w/%.,]|\s*(?:kg|kilo|lb|pound|cm|g/|x|\*|%|/|mg|µ|u/|ng|mmol|umol|s\b|sec|"
                r"out of|on 10|points?\b))", re.I),
     # turns 18 today, 18th birthday

@@ -557,7 +557,9 @@ def test_yes_no_exclusions_are_asked_together_and_none_answers_them_all(consente
     chat = consented
     chat.say("I have PV, I'm 62, on hydroxyurea for 14 months, nothing else, partial response", "inform")
     text = _continue_until_group(chat)
-    assert "Do any of these apply to you?" in text and "- pregnancy" in text and "none of these" in text
+    assert "Do any of these apply to you?" in text and "none of these" in text
+    if "sex" not in chat.slots["profile"]:
+        assert "pregnancy" not in text  # asked only once the sex is known
     group = chat.slots["asking"]["detail"]["group"]
     assert len(group) > 1
     chat.say("none of these", "deny")
@@ -581,3 +583,53 @@ def test_a_grouped_question_reads_the_one_named_and_skips_together(consented, ch
     text = other.text(other.say("I don't know", "dont_know"))
     assert set(group) <= set(other.slots["skipped"])
     assert "Do any of these apply" not in text
+
+
+def test_a_man_is_never_asked_about_pregnancy(consented):
+    chat = consented
+    chat.say("I have PV, I'm 71, on hydroxyurea for 14 months, nothing else, partial response", "inform")
+    asked = chat.text(chat.say("continue", "continue_questions"))
+    for _ in range(12):
+        if chat.slots.get("asking", {}) and chat.slots["asking"].get("fact") == "sex":
+            asked += chat.text(chat.say("male", "inform"))
+            break
+        assert "pregnan" not in asked
+        fact = (chat.slots.get("asking") or {}).get("fact")
+        if fact is None:
+            break
+        asked = chat.text(chat.say("I don't know", "dont_know"))
+    assert chat.slots["profile"].get("sex") == "male"
+    for _ in range(12):
+        if not (chat.slots.get("asking") or {}).get("fact"):
+            break
+        asked = chat.text(chat.say("none of these", "deny"))
+        assert "pregnan" not in asked and "breastfeeding" not in asked
+
+
+def test_no_answers_the_yes_no_question_even_with_other_facts_and_none_known_is_none(consented):
+    chat = consented
+    chat.say("my son is 9, he has ALL after a stem cell transplant, in the PICU with an infection, Phoenix 3, "
+             "ferritin 3200, 31 kg, PT 14 s, INR 1.2", "inform")
+    chat.say("continue", "continue_questions")
+    if (chat.slots.get("asking") or {}).get("detail", {}).get("group"):
+        chat.say("no, he was healthy before the leukaemia", "deny")
+        assert all(chat.slots["profile"].get(k) is False for k in ("dnr", "organ_failure", "other_trial"))
+    chat.say("no", "deny")  # medicines
+    chat.say("none known", "inform")
+    assert chat.slots["profile"]["allergies"]["none"] is True
+
+
+def test_the_continue_button_only_when_a_question_is_left(consented):
+    chat = consented
+    chat.say("I have PV, I'm 62, on hydroxyurea for 14 months, nothing else, partial response", "inform")
+    messages = chat.say("show results", "show_results")
+    buttons = [b["payload"] for m in messages for b in m.get("buttons") or ()]
+    assert "/continue_questions" in buttons
+    for _ in range(15):
+        if not chat.slots.get("asking") and chat.slots.get("results_shown") and _ > 0:
+            break
+        messages = chat.say("I don't know", "dont_know") if _ else chat.say("continue", "continue_questions")
+    buttons = [b["payload"] for m in messages for b in m.get("buttons") or ()]
+    assert "/continue_questions" not in buttons
+    text = chat.text(chat.say("continue", "continue_questions"))
+    assert "no more questions I can ask" in text

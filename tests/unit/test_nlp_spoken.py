@@ -249,3 +249,29 @@ def test_other_values_still_high_are_not_a_response(text):
 def test_no_known_allergy_to_a_medicine_is_no_use_of_it():
     profile = facts("no known allergies to anakinra")
     assert profile["allergies"]["not"] == ["anakinra"] and "medications" not in profile
+
+
+# --- doubt, pregnancy terms and a time span after a comma --------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["I'm not sure about infections that keep coming back", "maybe pregnant",
+                                  "I don't know the ferritin", "I dont know the ferritin",
+                                  "I can't remember the Phoenix score"])
+def test_a_fact_named_with_doubt_is_not_a_fact(text):
+    assert extract(text, today=TODAY).profile.to_dict() == {}
+
+
+def test_doubt_stops_at_the_clause_and_is_reported():
+    result = extract("not sure about infections that keep coming back, but platelets are 400", today=TODAY)
+    assert result.profile.to_dict() == {"platelets": 400.0}
+    assert result.unsure == ["recurrent_infections"]
+
+
+@pytest.mark.parametrize("text", ["yes, I'm 12 weeks pregnant", "she is 30 weeks pregnant", "I am 5 months pregnant"])
+def test_weeks_of_pregnancy_are_not_an_age(text):
+    profile = extract(text, today=TODAY).profile.to_dict()
+    assert profile.get("pregnant") is True and "age" not in profile
+
+
+def test_a_time_span_in_the_next_comma_clause_belongs_to_the_medicine():
+    assert round(medicine("hydroxyurea, for about three years I think")["started_days_ago"]) == 1096
+    assert "started_days_ago" not in medicine("I take hydroxyurea, for my PV")
