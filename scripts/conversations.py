@@ -512,10 +512,12 @@ class Player:
             message, self.correction = self.correction, None
             return message
         left = [q.get("fact") for q in results.get("next_questions") or ()]
-        if sent == CONTINUE and left:
+        # the assistant counts the questions it still would ask (skipped facts are for the study team)
+        remaining = results.get("remaining_questions", len(left))
+        if sent == CONTINUE and remaining:
             self.outcome.notes.append(f"'{CONTINUE}' gave the answer again without a question; next_questions "
                                       f"still lists {', '.join(map(str, left))}")
-        if self.said_complete or not left or sent == CONTINUE:
+        if self.said_complete or not remaining or sent == CONTINUE:
             self.outcome.complete, self.outcome.questions_to_complete = True, self.questions
             return None
         return CONTINUE if CONTINUE in reply.buttons else None
