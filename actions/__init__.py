@@ -14,7 +14,7 @@ def warm_up() -> None:
     from bot.nlp import extract
 
     catalogue()
-    extract("warm up")
+    extract("warm up: on hydroxyurea since March 2024")  # dateparser loads its data at the first date
 
 
 warm_up()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -13,6 +13,7 @@ from actions import replies
 from actions.catalog import by_id, catalogue
 from actions.questions import OFFER_SKIP_AFTER, buttons_for, deciding_facts, next_question, open_facts
 from actions.reading import ANSWERS, INTERRUPTIONS, apply, read
+from actions.safety import SafeAction
 from actions.state import FORM, State, cleared, turn_id
 from bot.facts import FACTS
 from bot.matching import MatchReport
@@ -81,13 +82,13 @@ def answer_now(state: State, report: MatchReport, activating: bool) -> bool:
     return not deciding_facts(report, state.skipped)
 
 
-class ActionReadMessage(Action):
+class ActionReadMessage(SafeAction):
     """Runs on every user message (custom slot mapping of `profile`): bot.nlp reads it, the profile keeps it."""
 
     def name(self) -> str:
         return "action_read_message"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         state = State.from_tracker(tracker)
         this_turn = turn_id(tracker)
@@ -104,13 +105,13 @@ class ActionReadMessage(Action):
         return state.slot_events()
 
 
-class ValidateTrialForm(Action):
+class ValidateTrialForm(SafeAction):
     """Decides after each message whether the form goes on asking, stops, or lets a rule answer first."""
 
     def name(self) -> str:
         return "validate_trial_form"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         state = State.from_tracker(tracker)
         turn = fresh_turn(state, tracker)
@@ -140,13 +141,13 @@ class ValidateTrialForm(Action):
                 SlotSet("continuing", None if done else state.continuing or None)]
 
 
-class ActionAskConsent(Action):
+class ActionAskConsent(SafeAction):
     """Before the first health question: what the assistant does, no medical advice, what it keeps."""
 
     def name(self) -> str:
         return "action_ask_consent"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         state = State.from_tracker(tracker)
         turn = fresh_turn(state, tracker)
@@ -163,13 +164,13 @@ class ActionAskConsent(Action):
         return [*spoken(turn), SlotSet("asking", {"fact": "consent"})]
 
 
-class ActionAskMatchingDone(Action):
+class ActionAskMatchingDone(SafeAction):
     """Asks the question that would settle the most candidate trials, or re-asks one that was not understood."""
 
     def name(self) -> str:
         return "action_ask_matching_done"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         state = State.from_tracker(tracker)
         turn = fresh_turn(state, tracker)
@@ -207,13 +208,13 @@ class ActionAskMatchingDone(Action):
         return [*spoken(turn), SlotSet("asking", {"fact": fact, "detail": detail})]
 
 
-class ActionShowResults(Action):
+class ActionShowResults(SafeAction):
     """The answer: trials that may fit with reasons, unknowns, study-team checks, sites and dates; then the rest."""
 
     def name(self) -> str:
         return "action_show_results"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         state = State.from_tracker(tracker)
         if state.consent is not True:
@@ -249,13 +250,13 @@ class ActionShowResults(Action):
                 SlotSet("asking", None)]
 
 
-class ActionTrialInfo(Action):
+class ActionTrialInfo(SafeAction):
     """Follow-ups about a trial: the study medicine, what happens and the visits, the sites, how to take part."""
 
     def name(self) -> str:
         return "action_trial_info"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         state = State.from_tracker(tracker)
         named = self.named_trials(tracker, state.text)
@@ -309,13 +310,13 @@ class ActionTrialInfo(Action):
         return "\n".join(replies.drug_answer(d, users) for d in drugs[:2])
 
 
-class ActionForget(Action):
+class ActionForget(SafeAction):
     """"Forget me": erase every fact of this conversation, and say so."""
 
     def name(self) -> str:
         return "action_forget"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         # Tells a widget to drop its own copy of the conversation too, however the request was worded.
         dispatcher.utter_message(json_message={"type": "conversation_forgotten"})
@@ -324,13 +325,13 @@ class ActionForget(Action):
         return [*cleared(), SlotSet("consent", None)]
 
 
-class ActionStartOver(Action):
+class ActionStartOver(SafeAction):
     """Start again from the first question, with no fact kept."""
 
     def name(self) -> str:
         return "action_start_over"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         consent = tracker.get_slot("consent")
         if tracker.get_slot("profile") or tracker.get_slot("results_shown"):
@@ -338,13 +339,13 @@ class ActionStartOver(Action):
         return [*cleared(), SlotSet("consent", True if consent else None)]
 
 
-class ActionFallback(Action):
+class ActionFallback(SafeAction):
     """A message the assistant did not understand; if it carried facts, the form takes them up."""
 
     def name(self) -> str:
         return "action_fallback"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         state = State.from_tracker(tracker)
         turn = fresh_turn(state, tracker)
@@ -358,14 +359,14 @@ class ActionFallback(Action):
         return []
 
 
-class ActionWhatNext(Action):
+class ActionWhatNext(SafeAction):
     """"Yes", "no" or "I don't know" outside the questions: if the message carried facts ("no, he is 9"), the
     form takes them up; otherwise the person is offered what to do next."""
 
     def name(self) -> str:
         return "action_what_next"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         state = State.from_tracker(tracker)
         turn = fresh_turn(state, tracker)

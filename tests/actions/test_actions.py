@@ -633,3 +633,26 @@ def test_the_continue_button_only_when_a_question_is_left(consented):
     assert "/continue_questions" not in buttons
     text = chat.text(chat.say("continue", "continue_questions"))
     assert "no more questions I can ask" in text
+
+
+# --- faults ------------------------------------------------------------------------------------------------------
+
+def test_an_error_in_an_action_is_a_polite_reply_and_a_log_line_without_the_persons_words(consented, monkeypatch,
+                                                                                         caplog):
+    chat = consented
+    chat.say("I have polycythaemia vera and I'm 58", "inform")
+    kept = dict(chat.slots["profile"])
+
+    def broken(state):
+        raise ValueError(f"cannot match {state.profile.to_dict()}")
+
+    monkeypatch.setattr(dialogue, "report_for", broken)
+    with caplog.at_level(logging.DEBUG):
+        text = chat.text(chat.say("show results", "show_results"))
+    assert "something went wrong on my side" in text and "What you told me is kept" in text
+    assert chat.slots["profile"] == kept
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "action action_show_results failed: ValueError at test_actions.py:" in logged
+    words = re.sub(r"\.py:\d+", ".py", logged).lower()
+    for word in ("polycythaemia", "'pv'", "58", "cannot match"):
+        assert word not in words

@@ -161,3 +161,17 @@ def test_a_correction_after_the_answer_goes_back_to_the_questions(rasa_url):
     question = chat.say("sorry, he is 9, not 19")
     assert "I've changed the age to 9 years" in question
     assert "intensive care" in question and "Here is what I found" not in question
+
+
+def test_the_seed_trials_facts_in_everyday_words(rasa_url):
+    chat = Conversation(rasa_url)
+    chat.say("hi")
+    chat.say("yes")
+    answer = chat.say("I'm 58 and have polycythemia vera, I keep getting infections")
+    assert "recurrent or uncontrolled infections: yes" in answer
+    parent = Conversation(rasa_url)
+    parent.say("hello")
+    parent.say("yes")
+    parent.say("my daughter is 7, she has ALL and is in the PICU")
+    text = parent.say("she is already enrolled in another drug study")
+    assert "taking part in another trial: yes" in text

@@ -1,0 +1,46 @@
+"""Every custom action runs inside one guard: an error becomes a polite reply, never a 500.
+
+rasa-sdk answers an exception with HTTP 500 and the whole request (the tracker, with the person's words and
+facts) in the body, and Rasa logs that body. Here the error is caught first; the log line names the action,
+the kind of error and where it was raised, and nothing of the conversation.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from pathlib import Path
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+log = logging.getLogger(__name__)
+
+SORRY = ("Sorry, something went wrong on my side. What you told me is kept: please try again in a moment, or say "
+         "\"show results\".")
+
+
+def where(error: BaseException) -> str:
+    """file:line of the frame that raised, without the exception's message (it may quote the person)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "unknown"
+
+
+class SafeAction(Action):
+    """An action whose `act` may fail without the person seeing an error page or their facts reaching a log."""
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        raise NotImplementedError
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        try:
+            return await self.act(dispatcher, tracker, domain)
+        except Exception as error:  # every error: the person still gets an answer
+            log.error("action %s failed: %s at %s", self.name(), type(error).__name__, where(error))
+            dispatcher.messages.clear()  # nothing half-said
+            dispatcher.utter_message(text=SORRY)
+            return []
