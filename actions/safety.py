@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from abc import ABCMeta, abstractmethod
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +29,15 @@ def where(error: BaseException) -> str:
     return f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "unknown"
 
 
-class SafeAction(Action):
-    """An action whose `act` may fail without the person seeing an error page or their facts reaching a log."""
+class SafeAction(Action, metaclass=ABCMeta):
+    """An action whose `act` may fail without the person seeing an error page or their facts reaching a log.
 
+    Abstract, so that rasa-sdk registers only the actions built on it, not the guard itself."""
+
+    @abstractmethod
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        raise NotImplementedError
+        """What the action does; its errors are caught by run."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:

@@ -24,11 +24,19 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
+from channels.guard import never_silent
+
 # Session ids are the widget's own random ids (or Rasa's uuid4 hex); anything else gets a fresh one.
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 class WidgetSocketIOOutput(SocketIOOutput):
+    sent = 0  # messages sent for this turn (one output channel per message): see channels/guard.py
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        self.sent += 1
+        await super()._send_message(socket_id, response)
+
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         """Send the custom payload as the bot event's data (the widget reads `type` to render it)."""
         await self._send_message(recipient_id, json_message)
@@ -47,6 +55,7 @@ class WidgetSocketIOInput(SocketIOInput):
         return WidgetSocketIOOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = never_silent(on_new_message)
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None

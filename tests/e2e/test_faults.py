@@ -1,0 +1,114 @@
+"""End to end: the action server down, then back. The person is told the lookup is unavailable (never an empty
+answer), the facts read before are kept, and the conversation goes on where it was once the server is back.
+The servers' logs hold none of the person's words.
+
+Run: PYTHONPATH=. <actions env>/bin/python -m pytest tests/e2e -q -m e2e
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+from servers import free_port, wait_until_up
+from test_rest_conversation import MODEL, ROOT, rasa_executable
+
+pytestmark = pytest.mark.e2e
+
+
+class Servers:
+    """Rasa, and an action server that can be stopped and started again on the same port."""
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"}
+        self.actions_port = free_port()
+        self.actions: subprocess.Popen | None = None
+        self.rasa: subprocess.Popen | None = None
+        self.url = ""
+
+    def start_rasa(self, rasa: Path) -> None:
+        port = free_port()
+        endpoints = self.work / "endpoints.yml"
+        endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n',
+                             encoding="utf-8")
+        log = self.work / "rasa.log"
+        with log.open("w") as out:
+            self.rasa = subprocess.Popen(
+                [str(rasa), "run", "-m", str(MODEL), "--port", str(port), "-i", "127.0.0.1",
+                 "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        wait_until_up(f"http://127.0.0.1:{port}/webhooks/rest/", self.rasa, log)
+        self.url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
+
+    def start_actions(self) -> None:
+        log = self.work / "actions.log"
+        with log.open("a") as out:
+            self.actions = subprocess.Popen(
+                [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)],
+                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", self.actions, log)
+
+    def stop_actions(self) -> None:
+        if self.actions is not None:
+            self.actions.terminate()
+            self.actions.wait(timeout=20)
+            self.actions = None
+
+    def stop(self) -> None:
+        self.stop_actions()
+        if self.rasa is not None:
+            self.rasa.terminate()
+            try:
+                self.rasa.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.rasa.kill()
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in self.work.glob("*.log"))
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    rasa = rasa_executable()
+    if rasa is None:
+        pytest.skip("the Rasa environment is missing (set TRIALBOT_RASA or run `make setup`)")
+    if not MODEL.is_file():
+        pytest.skip(f"no trained model at {MODEL} (run `rasa train --fixed-model-name trialbot`)")
+    running = Servers(tmp_path_factory.mktemp("faults"))
+    try:
+        running.start_actions()
+        running.start_rasa(rasa)
+        yield running
+    finally:
+        running.stop()
+
+
+def say(url: str, sender: str, text: str) -> str:
+    reply = requests.post(url, json={"sender": sender, "message": text}, timeout=60)
+    reply.raise_for_status()
+    messages = reply.json()
+    assert messages, f"an empty answer to {text!r}"
+    return "\n".join(m.get("text") or "" for m in messages)
+
+
+def test_action_server_down_then_back(servers):
+    sender = f"faults-{uuid.uuid4().hex[:12]}"
+    say(servers.url, sender, "hi")
+    say(servers.url, sender, "yes")
+    say(servers.url, sender, "I have polycythaemia vera")
+    servers.stop_actions()
+    down = say(servers.url, sender, "I am fifty-eight")
+    assert "can't look up trials right now" in down and "before is kept" in down
+    servers.start_actions()
+    back = say(servers.url, sender, "I am fifty-eight")
+    assert "Noted: age 58 years." in back
+    assert "diagnosed" not in back  # the diagnosis given before the outage is still known
+    logs = servers.logs().lower()
+    for words in ("polycythaemia", "fifty-eight"):
+        assert words not in logs, f"{words!r} reached a server log"
