@@ -14,7 +14,8 @@ pids=()
 stop() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap stop EXIT INT TERM
 
-.venv/actions/bin/python -m rasa_sdk --actions actions --port 5055 &
+# Loopback only: rasa-sdk binds to SANIC_HOST (0.0.0.0 when unset), and its requests carry the whole tracker.
+SANIC_HOST=127.0.0.1 .venv/actions/bin/python -m rasa_sdk --actions actions --port 5055 &
 pids+=($!)
 # Loopback only and no HTTP API: the tracker API would hand out every conversation's health facts.
 .venv/rasa/bin/rasa run -i 127.0.0.1 --port 5005 --cors "http://localhost:8080" "http://127.0.0.1:8080" \

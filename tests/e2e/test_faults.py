@@ -26,7 +26,8 @@ class Servers:
 
     def __init__(self, work: Path) -> None:
         self.work = work
-        self.env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"}
+        self.env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false",
+                    "SANIC_HOST": "127.0.0.1"}
         self.actions_port = free_port()
         self.actions: subprocess.Popen | None = None
         self.rasa: subprocess.Popen | None = None
@@ -112,3 +113,8 @@ def test_action_server_down_then_back(servers):
     logs = servers.logs().lower()
     for words in ("polycythaemia", "fifty-eight"):
         assert words not in logs, f"{words!r} reached a server log"
+
+
+def test_the_action_server_listens_on_loopback_only(servers):
+    log = (servers.work / "actions.log").read_text(errors="replace")
+    assert "running on http://127.0.0.1:" in log and "0.0.0.0" not in log
