@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import exc as sa_exc
 
 from bot.catalog import store
 from bot.catalog.lint import lint_catalogue
@@ -19,10 +21,13 @@ from bot.nlp import extract
 from bot.profile import profile_from_mapping
 from bot.registry.check import check_line
 from bot.registry.criteria_parser import parse_line
+from bot.retention import DEFAULT_RETENTION, purge, retention_days
 from bot.scenarios import ScenarioFileError, run_file
 from bot.search import MAX_CHECKED, Catalogue
 
 TRIALS_DIR = store.ROOT / "trials"
+# The embedded profile's tracker store (endpoints.yml); the production profile sets TRIALBOT_TRACKER_URL.
+TRACKER_URL = f"sqlite:///{store.ROOT / 'var' / 'conversations.db'}"
 VERDICT_WORDS = {"eligible": "may fit (study team decides)", "possible": "may fit, details missing",
                  "ineligible": "does not fit"}
 
@@ -324,6 +329,21 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    try:
+        days = retention_days(args.older_than)
+    except ValueError as error:
+        return _fail(f"conversations purge: {error}")
+    url = args.url or os.environ.get("TRIALBOT_TRACKER_URL") or TRACKER_URL
+    try:
+        conversations, events = purge(url, days)
+    except sa_exc.SQLAlchemyError as error:
+        return _fail(f"conversations purge: the tracker store cannot be reached ({type(error).__name__})", 1)
+    print(f"conversations purge: deleted {conversations} conversation(s), {events} event(s), "
+          f"idle for more than {days:g} days")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="trialbot", description="Find clinical trials a patient may be able to join.")
     sub = top.add_subparsers(dest="command", required=True)
@@ -388,6 +408,14 @@ def parser() -> argparse.ArgumentParser:
     cc.add_argument("--cases", help="JSON Lines of {criterion, kind, text}: one result per line, in order")
     cc.add_argument("--json", action="store_true")
     cc.set_defaults(func=cmd_criteria_check)
+
+    cv = sub.add_parser("conversations", help="the conversations the tracker store keeps")
+    cvsub = cv.add_subparsers(dest="action", required=True)
+    pg = cvsub.add_parser("purge", help="delete whole conversations idle for longer than the retention")
+    pg.add_argument("--older-than", default=os.environ.get("TRIALBOT_RETENTION", DEFAULT_RETENTION),
+                    help="retention, e.g. 30d or '2 weeks' (default: $TRIALBOT_RETENTION or 30 d)")
+    pg.add_argument("--url", help="tracker store database URL (default: $TRIALBOT_TRACKER_URL or var/conversations.db)")
+    pg.set_defaults(func=cmd_purge)
 
     s = sub.add_parser("scenarios", help="run staff matching scenarios")
     ssub = s.add_subparsers(dest="action", required=True)

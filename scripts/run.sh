@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD" RASA_TELEMETRY_ENABLED=false
 
 .venv/actions/bin/trialbot trials load
+mkdir -p var
+.venv/actions/bin/trialbot conversations purge
 scripts/train.sh
 scripts/web_setup.sh
 

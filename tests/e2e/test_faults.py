@@ -33,11 +33,14 @@ class Servers:
         self.rasa: subprocess.Popen | None = None
         self.url = ""
 
-    def start_rasa(self, rasa: Path) -> None:
+    def start_rasa(self, rasa: Path, store: Path | None = None) -> None:
         port = free_port()
         endpoints = self.work / "endpoints.yml"
-        endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n',
-                             encoding="utf-8")
+        text = f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
+        if store is not None:
+            text += ("tracker_store:\n  type: stores.forgetting.ForgettingSQLTrackerStore\n  dialect: sqlite\n"
+                     f"  db: {store}\n")
+        endpoints.write_text(text, encoding="utf-8")
         log = self.work / "rasa.log"
         with log.open("w") as out:
             self.rasa = subprocess.Popen(
@@ -60,6 +63,12 @@ class Servers:
             self.actions.terminate()
             self.actions.wait(timeout=20)
             self.actions = None
+
+    def stop_rasa(self) -> None:
+        if self.rasa is not None:
+            self.rasa.terminate()
+            self.rasa.wait(timeout=30)
+            self.rasa = None
 
     def stop(self) -> None:
         self.stop_actions()
@@ -85,6 +94,26 @@ def servers(tmp_path_factory):
     try:
         running.start_actions()
         running.start_rasa(rasa)
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):
+    """The servers with the embedded profile's tracker store (SQLite, forgetting) in a folder of their own."""
+    rasa = rasa_executable()
+    if rasa is None:
+        pytest.skip("the Rasa environment is missing (set TRIALBOT_RASA or run `make setup`)")
+    if not MODEL.is_file():
+        pytest.skip(f"no trained model at {MODEL} (run `rasa train --fixed-model-name trialbot`)")
+    running = Servers(tmp_path_factory.mktemp("stored"))
+    running.store = running.work / "store" / "conversations.db"
+    running.store.parent.mkdir()
+    running.rasa_path = rasa
+    try:
+        running.start_actions()
+        running.start_rasa(rasa, running.store)
         yield running
     finally:
         running.stop()
@@ -118,3 +147,28 @@ def test_action_server_down_then_back(servers):
 def test_the_action_server_listens_on_loopback_only(servers):
     log = (servers.work / "actions.log").read_text(errors="replace")
     assert "running on http://127.0.0.1:" in log and "0.0.0.0" not in log
+
+
+def store_bytes(servers: Servers) -> bytes:
+    return b"".join(p.read_bytes() for p in servers.store.parent.iterdir() if p.is_file())
+
+
+def test_a_restart_keeps_the_conversation_and_forget_me_erases_it_from_the_files(stored):
+    sender = f"stored-{uuid.uuid4().hex[:12]}"
+    say(stored.url, sender, "hi")
+    say(stored.url, sender, "yes")
+    say(stored.url, sender, "my son is 9 and has leukaemia after a stem cell transplant")
+    say(stored.url, sender, "he is in the PICU, ferritin 4321")
+    assert b"4321" in store_bytes(stored) and sender.encode() in store_bytes(stored)
+    stored.stop_rasa()
+    stored.start_rasa(stored.rasa_path, stored.store)
+    after = say(stored.url, sender, "the Phoenix score is 3")
+    assert "Noted: Phoenix sepsis score 3." in after
+    assert "How old" not in after and "diagnosed" not in after and "ferritin" not in after.lower()
+    gone = say(stored.url, sender, "forget me")
+    assert "deleted everything" in gone
+    raw = store_bytes(stored)
+    for words in (b"4321", b"leukaemia", b"Phoenix", sender.encode()):
+        assert words not in raw, f"{words!r} is still in the tracker store's files"
+    again = say(stored.url, sender, "hi")
+    assert "Shall we go on?" in again
