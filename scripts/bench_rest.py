@@ -105,7 +105,8 @@ def log_tail(log: Path, lines: int = 15) -> str:
 
 
 def rasa_env(**extra: str) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", **extra}
+    return {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false",
+            "SANIC_HOST": HOST, **extra}
 
 
 class Servers:
