@@ -3,12 +3,17 @@ database behind its prefilter (parsed trials are kept between messages; see bot.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import time
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
 from bot.catalog.trial import Trial, read_directory
+from bot.matching import MatchReport
+from bot.profile import Profile
 from bot.search import Catalogue
 
 logger = logging.getLogger(__name__)
@@ -36,3 +41,27 @@ def catalogue() -> Catalogue:
 def by_id(trial_id: str) -> Trial | None:
     """A trial by its id or any of its register ids."""
     return catalogue().by_id(trial_id)
+
+
+# One turn asks for the same match three times (reading the message, deciding, asking): each is its own HTTP call
+# from Rasa, so the report is kept for a few seconds, keyed by the facts it was made from.
+REPORT_SECONDS = 10.0
+REPORTS_KEPT = 64
+_reports: OrderedDict[str, tuple[float, MatchReport]] = OrderedDict()
+
+
+def match(profile: Profile) -> MatchReport:
+    """The catalogue's answer for these facts (near the person's country), computed once per turn."""
+    country = profile.get("country")
+    key = json.dumps(profile.to_dict(), sort_keys=True, default=str)
+    now = time.monotonic()
+    kept = _reports.get(key)
+    if kept is not None and now - kept[0] < REPORT_SECONDS:
+        _reports.move_to_end(key)
+        return kept[1]
+    report = catalogue().match(profile, country=country, degrade=True)
+    if not report.notice:  # an answer made while the database was down is not kept
+        _reports[key] = (now, report)
+        while len(_reports) > REPORTS_KEPT:
+            _reports.popitem(last=False)
+    return report

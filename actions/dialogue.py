@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
-from actions.catalog import by_id, catalogue
+from actions.catalog import by_id, catalogue, match
 from actions.questions import OFFER_SKIP_AFTER, buttons_for, deciding_facts, next_question, open_facts
 from actions.reading import ANSWERS, INTERRUPTIONS, apply, read
 from actions.safety import SafeAction
@@ -41,7 +41,7 @@ CONSENT_BUTTONS = [{"title": "Yes, go on", "payload": "/affirm"}, {"title": "No,
 
 
 def report_for(state: State) -> MatchReport:
-    return catalogue().match(state.profile, country=state.profile.get("country"), degrade=True)
+    return match(state.profile)
 
 
 def fresh_turn(state: State, tracker: Tracker) -> dict[str, Any]:
@@ -99,7 +99,7 @@ class ActionReadMessage(SafeAction):
             return [SlotSet("turn", state.turn)]
         reading = read(state)
         turn = apply(state, reading, state.intent in ANSWERS,
-                     lambda profile: open_facts(catalogue().match(profile, degrade=True), state.skipped))
+                     lambda profile: open_facts(match(profile), state.skipped))
         turn["id"] = this_turn
         state.turn = turn
         return state.slot_events()

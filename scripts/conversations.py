@@ -653,7 +653,8 @@ def serve(work: Path, servers: Servers) -> str:
     """Starts the action server and Rasa on free loopback ports; returns the REST webhook URL."""
     rasa_port, actions_port = free_port(), free_port()
     endpoints = work / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://{HOST}:{actions_port}/webhook"\n', encoding="utf-8")
+    endpoints.write_text(f'action_endpoint:\n  url: "http://{HOST}:{actions_port}/webhook"\n'
+                             '  enable_selective_domain: true\n', encoding="utf-8")
     actions_log, rasa_log = work / "actions.log", work / "rasa.log"
     actions = servers.start([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
                             ROOT, actions_log)

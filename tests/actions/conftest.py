@@ -26,6 +26,7 @@ for _seed in SEEDS:
     shutil.copy(ROOT / "trials" / f"{_seed}.yaml", _SEED_DIR)
 os.environ["TRIALBOT_TRIALS_DIR"] = str(_SEED_DIR)
 
+from actions import catalog as catalog_module  # noqa: E402
 from actions import dialogue  # noqa: E402
 from actions.catalog import catalogue  # noqa: E402
 
@@ -136,6 +137,7 @@ class Chat:
 @pytest.fixture
 def chat() -> Chat:
     catalogue.cache_clear()
+    catalog_module._reports.clear()
     return Chat()
 
 

@@ -434,7 +434,9 @@ def test_show_more_pages_through_the_trials_that_may_fit(consented, monkeypatch)
 
     mpn = catalog.by_id(MPN)
     copies = [replace(mpn, id=f"T{i:02d}", data={**mpn.data, "id": f"T{i:02d}"}) for i in range(12)]
-    monkeypatch.setattr(dialogue, "catalogue", lambda: Catalogue(copies))
+    fake = Catalogue(copies)
+    monkeypatch.setattr(dialogue, "catalogue", lambda: fake)
+    monkeypatch.setattr(catalog, "catalogue", lambda: fake)
     chat = consented
     chat.say("I have essential thrombocythemia", "inform")
     chat.say("45", "inform")
@@ -461,6 +463,7 @@ def test_a_trial_database_down_mid_conversation_is_said_and_the_reviewed_trials_
     down = Catalogue([catalog.by_id(MPN), catalog.by_id(PAED)],
                      store.engine_for("postgresql+psycopg2://user:secret@127.0.0.1:1/none"))
     monkeypatch.setattr(dialogue, "catalogue", lambda: down)
+    monkeypatch.setattr(catalog, "catalogue", lambda: down)
     chat = consented
     chat.say("I have essential thrombocythemia", "inform")
     chat.say("45", "inform")
@@ -656,3 +659,24 @@ def test_an_error_in_an_action_is_a_polite_reply_and_a_log_line_without_the_pers
     words = re.sub(r"\.py:\d+", ".py", logged).lower()
     for word in ("polycythaemia", "'pv'", "58", "cannot match"):
         assert word not in words
+
+
+def test_one_turn_runs_the_matcher_once(consented, monkeypatch):
+    from actions import catalog
+
+    chat = consented
+    chat.say("I have polycythaemia vera", "inform")
+    real = catalog.catalogue()
+    calls = []
+
+    class Counting:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def match(self, *args, **kwargs):
+            calls.append(1)
+            return real.match(*args, **kwargs)
+
+    monkeypatch.setattr(catalog, "catalogue", lambda: Counting())
+    chat.say("I'm 58", "inform")  # read, decide, ask: three action calls
+    assert chat.ran.count("validate_trial_form") >= 1 and len(calls) == 1

@@ -103,7 +103,8 @@ def site(tmp_path_factory) -> Iterator[Site]:
     try:
         rasa_port, actions_port, page_port = free_port(), free_port(), free_port()
         endpoints = work / "endpoints.yml"
-        endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n', encoding="utf-8")
+        endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+                             '  enable_selective_domain: true\n', encoding="utf-8")
         env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false",
                "SANIC_HOST": "127.0.0.1"}
         actions, actions_log = processes.start(

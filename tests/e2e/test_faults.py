@@ -36,7 +36,8 @@ class Servers:
     def start_rasa(self, rasa: Path, store: Path | None = None) -> None:
         port = free_port()
         endpoints = self.work / "endpoints.yml"
-        text = f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
+        text = (f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
+                '  enable_selective_domain: true\n')
         if store is not None:
             text += ("tracker_store:\n  type: stores.forgetting.ForgettingSQLTrackerStore\n  dialect: sqlite\n"
                      f"  db: {store}\n")

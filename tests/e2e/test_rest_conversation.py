@@ -43,7 +43,8 @@ def rasa_url(tmp_path_factory):
     work = tmp_path_factory.mktemp("e2e")
     rasa_port, actions_port = free_port(), free_port()
     endpoints = work / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n', encoding="utf-8")
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+                             '  enable_selective_domain: true\n', encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "SANIC_HOST": "127.0.0.1"}
     processes: list[subprocess.Popen] = []
     try:
