@@ -82,6 +82,18 @@ def answer_now(state: State, report: MatchReport, activating: bool) -> bool:
     return not deciding_facts(report, state.skipped)
 
 
+# Erasing or restarting only on words that say so (or the button): a classifier's guess about an odd message
+# ("aaaa…" came out as start_over at 0.97) must never wipe what the person told.
+_FORGET_WORDS = re.compile(r"\b(forget|forgotten|delete|erase|remove|wipe|clear|data|remember|keep)\b", re.I)
+_START_WORDS = re.compile(r"\b(start|restart|again|over|reset|new|begin|fresh|scratch|anew|redo)\b", re.I)
+
+
+def meant(tracker: Tracker, words: re.Pattern[str]) -> bool:
+    """Whether the latest message is a button payload or has words that ask for this."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    return text.startswith("/") or bool(words.search(text))
+
+
 class ActionReadMessage(SafeAction):
     """Runs on every user message (custom slot mapping of `profile`): bot.nlp reads it, the profile keeps it."""
 
@@ -318,7 +330,13 @@ class ActionForget(SafeAction):
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        # Tells a widget to drop its own copy of the conversation too, however the request was worded.
+        if not meant(tracker, _FORGET_WORDS):
+            dispatcher.utter_message(text="Did you want me to delete everything you told me? If so, say "
+                                          "\"forget me\" or press the button.",
+                                     buttons=[{"title": "Forget my data", "payload": "/forget_me"}])
+            return []
+        # Tells a widget to drop its own copy of the conversation too, however the request was worded; the
+        # tracker store deletes the conversation when it sees this at the end of the turn (stores/forgetting.py).
         dispatcher.utter_message(json_message={"type": "conversation_forgotten"})
         dispatcher.utter_message(text="Done: I've deleted everything you told me in this conversation. "
                                       "If you'd like to look for trials again, say \"start\".")
@@ -334,6 +352,11 @@ class ActionStartOver(SafeAction):
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         consent = tracker.get_slot("consent")
+        if not meant(tracker, _START_WORDS):
+            dispatcher.utter_message(text="Did you want to start again from the beginning? If so, say \"start "
+                                          "over\" or press the button.",
+                                     buttons=[{"title": "Start over", "payload": "/start_over"}])
+            return []
         if tracker.get_slot("profile") or tracker.get_slot("results_shown"):
             dispatcher.utter_message(text="Let's start again. I've cleared what you told me before.")
         return [*cleared(), SlotSet("consent", True if consent else None)]

@@ -35,9 +35,13 @@ _QUESTION_SHAPE = re.compile(r"^\W*(what|what's|whats|how|where|when|who|which|w
                              r"will|would|should|tell me|explain|describe)\b", re.I)
 _SKIP = re.compile(r"^\W*(skip|pass|next|no idea|not sure|unsure|i don'?t know|dont know|don'?t know|dunno|"
                    r"i'?m not sure|no clue|unknown|can'?t remember|i don'?t remember)\b", re.I)
-_YES = re.compile(r"^\W*(yes|yeah|yep|yup|y|sure|correct|right|true|she is|he is|i am|they are|indeed|ja|oui)\b",
-                  re.I)
-_NO = re.compile(r"^\W*(no|nope|nah|n|not really|never|false|she isn'?t|he isn'?t|i'?m not|none)\b", re.I)
+# Typed yes and no are read from the words; the intent alone decides only for a button ("/affirm", "/deny"): a
+# classifier's guess about an odd message ("%s%s" came out as "deny") must never become a health fact.
+_YES = re.compile(r"^\W*(yes|yeah|yep|yup|y|sure|correct|right|she is|he is|i am|they are|indeed|of course|"
+                  r"definitely|absolutely|that'?s right|she does|he does|i do|she has|he has|i have|ja|oui)\b", re.I)
+_NO = re.compile(r"^\W*(no|nope|nah|n|not really|not at all|never|she isn'?t|he isn'?t|i'?m not|i am not|"
+                 r"she doesn'?t|he doesn'?t|i don'?t|she hasn'?t|he hasn'?t|i haven'?t|none|negative)\b"
+                 r"(?!\s+(sure|certain|know|remember|recall|think|understand|idea))", re.I)
 _OTHERS_NOT = re.compile(r"\b(not|none of|no to|nothing)\s+(the\s+)?(others?|rest)\b|\bnothing else\b|"
                          r"\bthe (others|rest) (are )?(no|not)\b", re.I)
 _NONE_OF = re.compile(r"\b(none of (these|them|those|that)|neither|not any of)\b", re.I)
@@ -74,6 +78,11 @@ class Reading:
     speaker: str = "self"
     relation: str | None = None
     unsure: list[str] = field(default_factory=list)
+
+
+def pressed(state: State, intent: str) -> bool:
+    """A button with this intent (its payload "/intent"), not words a classifier guessed it from."""
+    return state.intent == intent and (state.text or "").startswith("/")
 
 
 def asks_rather_than_tells(state: State) -> bool:
@@ -139,17 +148,18 @@ def _answer_group(reading: Reading, group: list[str], text: str, state: State) -
     goes to the study team; "none of these" answers all the others no, and "not the others" those it did not
     name. A bare "yes" says nothing about which one, so it stays unanswered; "I don't know" skips them all.
     """
+    if not reading.found and not reading.unsure and (state.intent == "dont_know" or _SKIP.match(text)):
+        reading.skipped = list(group)
+        return
     if reading.unsure:
         reading.skipped = [key for key in group if key in reading.unsure]
     rest = [key for key in group if key not in reading.found and key not in reading.skipped]
     named = any(key in reading.found for key in group) or bool(reading.skipped)
     if _OTHERS_NOT.search(text) or (not named and (
-            state.intent == "deny" or _NONE.match(text) or _NO.match(text) or _NONE_OF.search(text))):
+            pressed(state, "deny") or _NONE.match(text) or _NO.match(text) or _NONE_OF.search(text))):
         for key in rest:
             reading.profile.set(key, False)
             reading.found.append(key)
-    elif not named and (state.intent == "dont_know" or _SKIP.match(text)):
-        reading.skipped = list(group)
 
 
 def _drop_study_drugs(reading: Reading, text: str) -> None:
@@ -170,8 +180,8 @@ def _answer(reading: Reading, key: str, text: str, state: State) -> None:
     composed: str | None = None
     direct: Any = None
     if definition.type == "bool":
-        yes = state.intent == "affirm" or bool(_YES.match(words))
-        no = state.intent == "deny" or bool(_NO.match(words))
+        yes = pressed(state, "affirm") or bool(_YES.match(words))
+        no = pressed(state, "deny") or bool(_NO.match(words))
         if yes != no:
             direct = yes
     elif key in TERMS and _DIGIT.search(words):
@@ -187,7 +197,7 @@ def _answer(reading: Reading, key: str, text: str, state: State) -> None:
         composed = f"in {words}"
     elif key == "medications":
         detail = state.asking.get("detail") or {}
-        if _NONE.match(words) or _NO_MEDS.search(words) or state.intent == "deny":
+        if _NONE.match(words) or _NO_MEDS.search(words) or pressed(state, "deny"):
             composed = "no medications"
         elif detail.get("kind") == "since" and (_DIGIT.search(words) or re.search(r"\b(a|an|one)\s+(year|month)",
                                                                                  words, re.I)):
@@ -196,7 +206,7 @@ def _answer(reading: Reading, key: str, text: str, state: State) -> None:
         elif detail.get("kind") == "before_icu" and words:
             tail = "" if re.search(r"\b(before|prior)\b", words, re.I) else " before ICU admission"
             composed = f"{detail.get('name', '')} {words}{tail}"
-    elif key == "allergies" and (_NONE.match(words) or state.intent == "deny"):
+    elif key == "allergies" and (_NONE.match(words) or pressed(state, "deny")):
         composed = "no allergies"
     if direct is not None:
         try:

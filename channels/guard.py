@@ -1,4 +1,6 @@
-"""A person always gets an answer: when a turn sends nothing back, the channel says the lookup is unavailable.
+"""What the channels do with every message: read a malformed "/..." as words, and never leave a turn silent.
+
+A person always gets an answer: when a turn sends nothing back, the channel says the lookup is unavailable.
 
 With the action server down or failing, Rasa 3.6 logs the error and ends the turn without a message, so the REST
 channel answers 200 with an empty list and the widget shows nothing. Every turn of this assistant says something,
@@ -8,10 +10,47 @@ the tracker's slots) while the last message was not read and should be sent agai
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Awaitable, Callable
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+import yaml
 from rasa.core.channels.channel import OutputChannel, UserMessage
+
+DOMAIN = Path(__file__).resolve().parents[1] / "domain.yml"
+# A button's payload: "/intent" or "/intent{"entity": "value"}". Rasa parses any message starting with "/" as one,
+# and when it is malformed it logs a warning that quotes the whole message; such a message is read as plain text.
+SHORTCUT = re.compile(r"^/(?P<intent>[a-z_]{1,40})(?P<entities>\{[^{}]{0,200}\})?$")
+
+
+@lru_cache(maxsize=1)
+def known_intents() -> frozenset[str]:
+    data = yaml.safe_load(DOMAIN.read_text(encoding="utf-8")) or {}
+    return frozenset(i if isinstance(i, str) else next(iter(i)) for i in data.get("intents") or ())
+
+
+def as_text(text: str) -> str:
+    """The message as Rasa should read it: a well-formed shortcut of a known intent stays one; anything else that
+    starts with "/" loses its slashes, so that it is read as words and never quoted in a log."""
+    if not isinstance(text, str) or not text.startswith("/"):
+        return text
+    match = SHORTCUT.match(text)
+    if match and match.group("intent") in known_intents():
+        entities = match.group("entities")
+        if entities is None or _flat_strings(entities):
+            return text
+    return text.lstrip("/ ")
+
+
+def _flat_strings(entities: str) -> bool:
+    try:
+        data = json.loads(entities)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in data.items())
 
 UNAVAILABLE = ("Sorry, I can't look up trials right now, so I couldn't read your last message. What you told me "
                "before is kept: please send it again in a moment, and we'll go on where we were.")
@@ -31,6 +70,7 @@ def never_silent(on_new_message: Callable[[UserMessage], Awaitable[Any]]
     """on_new_message, followed by the unavailable notice when the turn sent nothing."""
 
     async def handle(message: UserMessage) -> Any:
+        message.text = as_text(message.text)
         before = sent_count(message.output_channel)
         result = await on_new_message(message)
         after = sent_count(message.output_channel)

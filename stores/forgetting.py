@@ -2,9 +2,9 @@
 
 Rasa 3.6 has no delete API, and a delete made while a turn runs is undone when the turn ends: `save` writes every
 event beyond the number already stored, so after a delete it writes the whole conversation back. Here the delete
-happens in `save` itself, at the end of the turn in which `action_forget` ran (Rasa holds the conversation's lock
-until then), and nothing of that turn is written. On SQLite, `secure_delete` overwrites the deleted rows, so the
-words are gone from the file's bytes too, not only from its rows.
+happens in `save` itself, at the end of the turn in which `action_forget` erased the facts (Rasa holds the
+conversation's lock until then), and nothing of that turn is written. On SQLite, `secure_delete` overwrites the
+deleted rows, so the words are gone from the file's bytes too, not only from its rows.
 """
 
 from __future__ import annotations
@@ -14,20 +14,21 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 log = logging.getLogger(__name__)
 
-FORGET_ACTION = "action_forget"
+FORGOTTEN = "conversation_forgotten"
 
 
 def asked_to_forget(tracker: DialogueStateTracker) -> bool:
-    """Whether the latest turn (since the last user message) ran the forget action."""
+    """Whether the latest turn (since the last user message) erased the conversation: the forget action said so
+    with its `conversation_forgotten` payload (it may also only ask whether the person meant it)."""
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
             return False
-        if isinstance(event, ActionExecuted) and event.action_name == FORGET_ACTION:
+        if isinstance(event, BotUttered) and ((event.data or {}).get("custom") or {}).get("type") == FORGOTTEN:
             return True
     return False
 

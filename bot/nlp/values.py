@@ -14,7 +14,7 @@ from bot.units import known_unit, parse_number
 
 NUMBER = r"(?<![\w.])(-?\d+(?:[.,]\d+)*)(k\b)?"
 _FILLER = r"(?:\s*(?:[:=~≈]|of|is|was|were|are|at|about|around|approx\.?|approximately|now|currently|today|" \
-          r"score|sepsis score|level|levels|count|vas|value|only|just|\(|\)|-)\s*)*"
+          r"score|sepsis score|level|levels|count|vas|value|only|just|\(|\)|-(?=\s))\s*)*"
 _VALUE_AFTER = re.compile(r"^" + _FILLER + r"\s*" + NUMBER, re.IGNORECASE)
 _OUT_OF_TEN = re.compile(r"^\s*(?:/\s*10|out of\s*10|on\s*10)\b", re.IGNORECASE)
 _UNIT_LIKE = re.compile(r"^[A-Za-zµμ%/^*0-9³]+$")

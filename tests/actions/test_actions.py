@@ -680,3 +680,18 @@ def test_one_turn_runs_the_matcher_once(consented, monkeypatch):
     monkeypatch.setattr(catalog, "catalogue", lambda: Counting())
     chat.say("I'm 58", "inform")  # read, decide, ask: three action calls
     assert chat.ran.count("validate_trial_form") >= 1 and len(calls) == 1
+
+
+def test_odd_messages_never_erase_restart_or_answer_yes_no(consented):
+    chat = consented
+    chat.say("I have PV, I'm 62, on hydroxyurea for 14 months, nothing else, partial response", "inform")
+    kept = dict(chat.slots["profile"])
+    text = chat.text(chat.say("a" * 70, "start_over"))  # the classifier's guess, not the person's words
+    assert "Did you want to start again" in text and chat.slots["profile"] == kept
+    text = chat.text(chat.say("%s%s%s%n", "forget_me"))
+    assert "Did you want me to delete" in text and chat.slots["profile"] == kept
+    _continue_until_group(chat)
+    chat.say("%s%s%s%n", "deny")  # "deny" guessed from symbols answers no yes/no question
+    assert all(key not in chat.slots["profile"] for key in ("recurrent_infections", "legal_protection"))
+    chat.say("/deny", "deny")  # the button does
+    assert chat.slots["profile"]["recurrent_infections"] is False

@@ -275,3 +275,9 @@ def test_weeks_of_pregnancy_are_not_an_age(text):
 def test_a_time_span_in_the_next_comma_clause_belongs_to_the_medicine():
     assert round(medicine("hydroxyurea, for about three years I think")["started_days_ago"]) == 1096
     assert "started_days_ago" not in medicine("I take hydroxyurea, for my PV")
+
+
+def test_a_minus_sign_is_kept_and_a_dash_between_words_is_not_one():
+    refused = extract("ferritin -4", today=TODAY)
+    assert "ferritin" not in refused.profile.to_dict() and refused.problems
+    assert extract("ferritin - 4500", today=TODAY).profile.to_dict() == {"ferritin": 4500.0}
