@@ -6,7 +6,7 @@ export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: setup setup-actions setup-rasa setup-web browser test lint catalogue unit scenarios validate train actions-test stories \
-	e2e nlu-report bench run clean criteria-report conversations
+	e2e nlu-report bench run clean criteria-report conversations fuzz
 
 setup:
 	scripts/setup.sh all
@@ -72,6 +72,10 @@ bench: setup
 	$(ACT)/python scripts/bench.py
 	scripts/with_postgres.sh $(ACT)/python scripts/bench_catalogue.py
 	$(ACT)/python scripts/bench_rest.py
+
+# All 1,000 hostile messages of tests/e2e/test_fuzz.py (make test sends 200 of them); about 15 minutes.
+fuzz: train
+	TRIALBOT_FUZZ_COUNT=1000 $(ACT)/python -m pytest -q -p no:cacheprovider -m e2e tests/e2e/test_fuzz.py
 
 # A report, not a gate: simulated people (tests/conversations/people) talk to the assistant over REST.
 # Options go through ARGS, e.g. make conversations ARGS="--transcript --json conversations.json".

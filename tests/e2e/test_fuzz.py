@@ -1,4 +1,4 @@
-"""End to end: 1,000 hostile or odd messages over REST, in the middle of ten conversations.
+"""End to end: hostile or odd messages over REST (1,000 with `make fuzz`), 100 in each of several conversations.
 
 No 5xx, always a reply, and afterwards the conversation works and its facts are what they were: the answer to
 "show results" is the same before and after. The messages are built from a fixed seed, so a failure repeats.
@@ -7,9 +7,11 @@ Numbers in them are impossible values only (a plausible one could rightly change
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -18,10 +20,11 @@ from test_rest_conversation import rasa_url  # noqa: F401  (the module's servers
 pytestmark = pytest.mark.e2e
 
 SEED = 20261129
-COUNT = 1000
-# Spread over several conversations: each turn sends Rasa's whole tracker to the action server, so one
+# `make test` sends 200 (a few minutes); `make fuzz` all 1,000 (TRIALBOT_FUZZ_COUNT), which takes about 15.
+COUNT = int(os.environ.get("TRIALBOT_FUZZ_COUNT", "200"))
+# Spread over several conversations at once: each turn sends Rasa's whole tracker to the action server, so one
 # conversation of a thousand messages would test that cost rather than the messages.
-CONVERSATIONS = 10
+PER_CONVERSATION = 100
 PIECES = [
     "'; DROP TABLE events; --", "\" OR 1=1 --", "<script>alert(1)</script>", "<img src=x onerror=alert(2)>",
     "{{7*7}}", "${7*7}", "{% raw %}x{% endraw %}", "%s%s%s%n", "../../../../etc/passwd", "\\x00\\x01",
@@ -59,18 +62,24 @@ def answer(url: str, sender: str) -> str:
     return re.sub(r"^(One more question|\d+ more questions) would settle it.*$", "", text, flags=re.M)
 
 
+def one_conversation(url: str, hostile: list[str]) -> None:
+    """Facts first, then the odd messages, then the same answer as before them."""
+    sender = f"fuzz-{uuid.uuid4().hex[:12]}"
+    for text in ("hi", "yes", "I have polycythaemia vera, I'm 58, on hydroxyurea for 14 months", "partly"):
+        post(url, sender, text)
+    before = answer(url, sender)
+    assert "2025-523921-17-00" in before
+    silent = [text for text in hostile if not post(url, sender, text)]
+    assert not silent, f"{len(silent)} messages got no reply, e.g. {silent[0][:80]!r}"
+    assert answer(url, sender) == before
+
+
 def test_hostile_messages_change_nothing(rasa_url, tmp_path_factory):  # noqa: F811
-    batch = COUNT // CONVERSATIONS
     hostile = messages()
-    for start in range(0, COUNT, batch):
-        sender = f"fuzz-{uuid.uuid4().hex[:12]}"
-        for text in ("hi", "yes", "I have polycythaemia vera, I'm 58, on hydroxyurea for 14 months", "partly"):
-            post(rasa_url, sender, text)
-        before = answer(rasa_url, sender)
-        assert "2025-523921-17-00" in before
-        silent = [text for text in hostile[start:start + batch] if not post(rasa_url, sender, text)]
-        assert not silent, f"{len(silent)} messages got no reply, e.g. {silent[0][:80]!r}"
-        assert answer(rasa_url, sender) == before
+    batches = [hostile[start:start + PER_CONVERSATION] for start in range(0, COUNT, PER_CONVERSATION)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for done in [pool.submit(one_conversation, rasa_url, batch) for batch in batches]:
+            done.result()  # re-raises the first conversation's failure
     # a malformed "/..." is read as words, so Rasa never quotes it in a warning
     log = sorted(tmp_path_factory.getbasetemp().glob("e2e*/rasa.log"))[-1].read_text(errors="replace")
     assert "Failed to parse arguments" not in log and "DROP TABLE" not in log
