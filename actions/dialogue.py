@@ -60,6 +60,13 @@ def spoken(turn: dict[str, Any]) -> list[SlotSet]:
     return [SlotSet("turn", {**turn, "spoken": True})] if turn else []
 
 
+def carried_facts(tracker: Tracker) -> bool:
+    """Whether the latest message held facts (or impossible values): then the form takes it up, whatever its
+    intent ("no, he is 9" outside the questions)."""
+    turn = fresh_turn(State.from_tracker(tracker), tracker)
+    return bool(turn.get("found") or turn.get("problems"))
+
+
 def interrupts(state: State, turn: dict[str, Any]) -> bool:
     """A message that is not an answer: a question, a greeting, "forget me"… with no fact in it."""
     return state.intent in INTERRUPTIONS and turn.get("outcome") in (None, "none")
@@ -370,9 +377,7 @@ class ActionFallback(SafeAction):
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        state = State.from_tracker(tracker)
-        turn = fresh_turn(state, tracker)
-        if turn.get("found") or turn.get("problems"):
+        if carried_facts(tracker):
             return [FollowupAction(FORM)]
         dispatcher.utter_message(
             text="Sorry, I didn't understand that. I look for clinical trials that may fit: tell me the diagnosis "
@@ -391,9 +396,7 @@ class ActionWhatNext(SafeAction):
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        state = State.from_tracker(tracker)
-        turn = fresh_turn(state, tracker)
-        if turn.get("found") or turn.get("problems"):
+        if carried_facts(tracker):
             return [FollowupAction(FORM)]
         dispatcher.utter_message(response="utter_what_next")
         return []

@@ -62,7 +62,7 @@ def summary(result: TrialResult, diagnoses: frozenset[str], country: str | None,
         "why": why_words(result, diagnoses),
         "unknown": unknown[:UNKNOWN_SHOWN],
         "unknown_more": max(0, len(unknown) - UNKNOWN_SHOWN),
-        "team_checks": len(result.open_against) + len(result.study_team_checks),
+        "team_checks": len(result.study_team_checks),  # it lists the open lines first, so none is counted twice
         "where": where_words(result, country),
         "when": when_words(result, country),
         "ask": (f"Give {doctor} the register ID {result.trial.id}: they can contact the study team, "

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 from servers import free_port, wait_until_up
-from test_rest_conversation import MODEL, ROOT, rasa_executable
+from test_rest_conversation import MODEL, ROOT, rasa_or_skip
 
 pytestmark = pytest.mark.e2e
 
@@ -86,11 +86,7 @@ class Servers:
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    rasa = rasa_executable()
-    if rasa is None:
-        pytest.skip("the Rasa environment is missing (set TRIALBOT_RASA or run `make setup`)")
-    if not MODEL.is_file():
-        pytest.skip(f"no trained model at {MODEL} (run `rasa train --fixed-model-name trialbot`)")
+    rasa = rasa_or_skip()
     running = Servers(tmp_path_factory.mktemp("faults"))
     try:
         running.start_actions()
@@ -103,11 +99,7 @@ def servers(tmp_path_factory):
 @pytest.fixture(scope="module")
 def stored(tmp_path_factory):
     """The servers with the embedded profile's tracker store (SQLite, forgetting) in a folder of their own."""
-    rasa = rasa_executable()
-    if rasa is None:
-        pytest.skip("the Rasa environment is missing (set TRIALBOT_RASA or run `make setup`)")
-    if not MODEL.is_file():
-        pytest.skip(f"no trained model at {MODEL} (run `rasa train --fixed-model-name trialbot`)")
+    rasa = rasa_or_skip()
     running = Servers(tmp_path_factory.mktemp("stored"))
     running.store = running.work / "store" / "conversations.db"
     running.store.parent.mkdir()

@@ -33,13 +33,19 @@ def rasa_executable() -> Path | None:
     return next((Path(c) for c in candidates if c and Path(c).is_file()), None)
 
 
-@pytest.fixture(scope="module")
-def rasa_url(tmp_path_factory):
+def rasa_or_skip() -> Path:
+    """The Rasa executable, or a skip that says what is missing (the Rasa environment or the trained model)."""
     rasa = rasa_executable()
     if rasa is None:
         pytest.skip("the Rasa environment is missing (set TRIALBOT_RASA or run `make setup`)")
     if not MODEL.is_file():
         pytest.skip(f"no trained model at {MODEL} (run `rasa train --fixed-model-name trialbot`)")
+    return rasa
+
+
+@pytest.fixture(scope="module")
+def rasa_url(tmp_path_factory):
+    rasa = rasa_or_skip()
     work = tmp_path_factory.mktemp("e2e")
     rasa_port, actions_port = free_port(), free_port()
     endpoints = work / "endpoints.yml"
