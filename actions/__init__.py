@@ -15,6 +15,8 @@ def warm_up() -> None:
 
     catalogue()
     extract("warm up: on hydroxyurea since March 2024")  # dateparser loads its data at the first date
+    extract("sous hydroxyurée depuis mars 2024", lang="fr")  # each language's pipeline is built at its first use
+    extract("hydroxyurea sinds maart 2024", lang="nl")
 
 
 warm_up()

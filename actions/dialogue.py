@@ -14,16 +14,22 @@ from actions.catalog import by_id, catalogue, match
 from actions.questions import OFFER_SKIP_AFTER, buttons_for, deciding_facts, next_question, open_facts
 from actions.reading import ANSWERS, INTERRUPTIONS, apply, read
 from actions.safety import SafeAction
+from actions.said import say
 from actions.state import FORM, State, cleared, turn_id
 from bot.facts import FACTS
+from bot.i18n import Words, marked, words
 from bot.matching import MatchReport
 from bot.nlp import extract
+from bot.nlp.language import detect, switch_to
 from bot.vocab import vocabulary
 
 TRIAL_ID = re.compile(r"\b(\d{4}-\d{6}-\d{2}-\d{2}|NCT\d{8})\b", re.I)
+# "Yes" to the consent question in words, in English, French or Dutch.
 _CONSENT_YES = re.compile(r"^\W*(yes|yeah|yep|ok|okay|sure|fine|go on|go ahead|continue|let'?s go|agreed?|i agree|"
-                          r"of course|please do|alright|all right)\b", re.I)
-CONSENT_TEXT = (
+                          r"of course|please do|alright|all right|oui|ouais|d'?accord|allez-?y|vas-?y|volontiers|"
+                          r"bien s[uû]r|continuons|continuer|on continue|ja|jawel|goed|prima|akkoord|ga door|graag|"
+                          r"natuurlijk|ok[eé])\b", re.I)
+CONSENT_TEXT = marked(
     "I look for clinical trials that may fit {who}: I ask a few questions, one at a time, and then show which "
     "trials may fit and why, what is still unknown, the sites and when they recruit.\n"
     "I don't give medical advice, and I can't say whether someone can take part: only the study team decides.\n"
@@ -31,13 +37,16 @@ CONSENT_TEXT = (
     "Say \"forget me\" at any time and I'll delete them.\n"
     "Shall we go on?"
 )
-REFUSED = ("That's fine: I won't ask anything, and I've deleted anything you told me. If you change your mind, "
-           "just say \"start\". Take care.")
-NOT_STARTED = "We haven't started yet: say \"start\" and I'll explain how this works before any question."
-CONSENT_AGAIN = ("Before any question: I give no medical advice, and I keep only this conversation's facts, for "
-                 "this conversation only. Shall we go on?")
-GROUP_HINT = "Say \"none of these\", or tell me the ones that apply."
-CONSENT_BUTTONS = [{"title": "Yes, go on", "payload": "/affirm"}, {"title": "No, thanks", "payload": "/deny"}]
+REFUSED = marked("That's fine: I won't ask anything, and I've deleted anything you told me. If you change your "
+                 "mind, just say \"start\". Take care.")
+NOT_STARTED = marked("We haven't started yet: say \"start\" and I'll explain how this works before any question.")
+CONSENT_AGAIN = marked("Before any question: I give no medical advice, and I keep only this conversation's facts, "
+                       "for this conversation only. Shall we go on?")
+GROUP_HINT = marked("Say \"none of these\", or tell me the ones that apply.")
+
+
+def consent_buttons(_: Words) -> list[dict[str, str]]:
+    return [{"title": _("Yes, go on"), "payload": "/affirm"}, {"title": _("No, thanks"), "payload": "/deny"}]
 
 
 def report_for(state: State) -> MatchReport:
@@ -91,14 +100,31 @@ def answer_now(state: State, report: MatchReport, activating: bool) -> bool:
 
 # Erasing or restarting only on words that say so (or the button): a classifier's guess about an odd message
 # ("aaaa…" came out as start_over at 0.97) must never wipe what the person told.
-_FORGET_WORDS = re.compile(r"\b(forget|forgotten|delete|erase|remove|wipe|clear|data|remember|keep)\b", re.I)
-_START_WORDS = re.compile(r"\b(start|restart|again|over|reset|new|begin|fresh|scratch|anew|redo)\b", re.I)
+_FORGET_WORDS = re.compile(r"\b(forget|forgotten|delete|erase|remove|wipe|clear|data|remember|keep|"
+                           r"oubli\w*|supprim\w*|effac\w*|donn[ée]es|vergeet|vergeten|verwijder\w*|wis|wissen|"
+                           r"gegevens)\b", re.I)
+_START_WORDS = re.compile(r"\b(start|restart|again|over|reset|new|begin|fresh|scratch|anew|redo|recommen\w*|"
+                          r"d[ée]but|z[ée]ro|nouveau|nouvelle|opnieuw|beginnen|overnieuw|nieuw|vooraf)\b", re.I)
 
 
 def meant(tracker: Tracker, words: re.Pattern[str]) -> bool:
     """Whether the latest message is a button payload or has words that ask for this."""
     text = (tracker.latest_message or {}).get("text") or ""
     return text.startswith("/") or bool(words.search(text))
+
+
+def chosen_language(state: State, started: bool) -> str:
+    """The conversation's language: the widget's (or page's) when it says one; else the language the message is
+    clearly written in; else the one so far. Once the conversation has a language, only a message that clearly says
+    more in another (several of its own words, not names of labs or medicines: "de Phoenix score is 3" stays Dutch)
+    switches it."""
+    if state.asked_lang:
+        return state.asked_lang
+    text = state.text or ""
+    if not text or text.startswith("/"):
+        return state.lang
+    found = detect(text) if not started else switch_to(text, state.lang)
+    return found or state.lang
 
 
 class ActionReadMessage(SafeAction):
@@ -113,15 +139,18 @@ class ActionReadMessage(SafeAction):
         this_turn = turn_id(tracker)
         if state.turn.get("id") == this_turn:
             return []  # already read (Rasa runs slot extraction again when a form starts)
+        lang = chosen_language(state, started=tracker.get_slot("language") is not None)
+        events: list[EventType] = [SlotSet("language", lang)] if lang != tracker.get_slot("language") else []
+        state.lang = lang
         if state.consent is False and not state.form_active:
             state.turn = {"id": this_turn, "outcome": "none", "notes": [], "problems": [], "found": []}
-            return [SlotSet("turn", state.turn)]
+            return [*events, SlotSet("turn", state.turn)]
         reading = read(state)
         turn = apply(state, reading, state.intent in ANSWERS,
                      lambda profile: open_facts(match(profile), state.skipped))
         turn["id"] = this_turn
         state.turn = turn
-        return state.slot_events()
+        return [*events, *state.slot_events()]
 
 
 class ValidateTrialForm(SafeAction):
@@ -169,17 +198,18 @@ class ActionAskConsent(SafeAction):
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         state = State.from_tracker(tracker)
+        _ = words(state.lang)
         turn = fresh_turn(state, tracker)
         notes, problems = unspoken(turn)
-        who = "you" if state.voice == "self" else "the person you are asking for"
+        who = _("you") if state.voice == "self" else _("the person you are asking for")
         if state.asking.get("fact") == "consent" and state.form_active and state.requested == "consent":
-            dispatcher.utter_message(text=CONSENT_AGAIN, buttons=CONSENT_BUTTONS)
+            dispatcher.utter_message(text=_(CONSENT_AGAIN), buttons=consent_buttons(_))
             return spoken(turn)
-        lines = ["Hello! " + CONSENT_TEXT.format(who=who)]
+        lines = [_("Hello!") + " " + _(CONSENT_TEXT, who=who)]
         if notes or problems:
-            lines.insert(0, "Before I use what you told me, a few words on how this works. If you say no, "
-                            "I'll delete it.")
-        dispatcher.utter_message(text="\n".join(lines), buttons=CONSENT_BUTTONS)
+            lines.insert(0, _("Before I use what you told me, a few words on how this works. If you say no, "
+                              "I'll delete it."))
+        dispatcher.utter_message(text="\n".join(lines), buttons=consent_buttons(_))
         return [*spoken(turn), SlotSet("asking", {"fact": "consent"})]
 
 
@@ -192,6 +222,7 @@ class ActionAskMatchingDone(SafeAction):
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         state = State.from_tracker(tracker)
+        _ = words(state.lang)
         turn = fresh_turn(state, tracker)
         notes, problems = unspoken(turn)
         report = report_for(state)
@@ -203,27 +234,31 @@ class ActionAskMatchingDone(SafeAction):
             fact = fact_problem["fact"]
             lines.append(fact_problem["message"])
         else:
-            question = next_question(report, state.skipped, state.voice, state.relation)
+            question = next_question(report, state.skipped, state.voice, state.relation, state.lang)
             if question is None:
-                dispatcher.utter_message(text="\n".join([*lines, "I have what I need. Say \"show results\"."]),
-                                         buttons=[{"title": "Show results", "payload": "/show_results"}])
+                dispatcher.utter_message(text="\n".join([*lines, _("I have what I need. Say \"show results\".")]),
+                                         buttons=[{"title": _("Show results"), "payload": "/show_results"}])
                 return [*spoken(turn), SlotSet("asking", None)]
             fact, detail = question.fact, question.detail
+            missed = turn.get("outcome") == "miss" and turn.get("asked") == fact and not turn.get("spoken")
             if detail.get("group"):
-                missed = turn.get("outcome") == "miss" and turn.get("asked") == fact and not turn.get("spoken")
-                lines.append(("Sorry, I couldn't tell which of these apply. " if missed else "") + question.text)
-                lines.append(GROUP_HINT)
-            elif turn.get("outcome") == "miss" and turn.get("asked") == fact and not turn.get("spoken"):
-                lines.append(f"Sorry, I couldn't read that as the {replies.fact_label(fact)}. {question.text} "
-                             f"For example: {question.example}.")
+                lines.append(_("Sorry, I couldn't tell which of these apply.") + " " + question.text if missed
+                             else question.text)
+                lines.append(_(GROUP_HINT))
+            elif missed:
+                lines.append(_("Sorry, I couldn't read that as the {label}. {question} For example: {example}.",
+                               label=replies.fact_label(fact, state.lang), question=question.text,
+                               example=question.example))
             elif fact in ("diagnoses", "medications") or detail:
-                lines.append(f"{question.text} For example: {question.example}.")
+                lines.append(_("{question} For example: {example}.", question=question.text,
+                               example=question.example))
             else:
                 lines.append(question.text)
         offer = state.misses.get(fact, 0) >= OFFER_SKIP_AFTER
         if offer:
-            lines.append("If you don't know, that's fine: say \"skip\" and the study team will check it.")
-        dispatcher.utter_message(text="\n".join(lines), buttons=buttons_for(fact, offer, bool(detail.get("group"))))
+            lines.append(_("If you don't know, that's fine: say \"skip\" and the study team will check it."))
+        dispatcher.utter_message(text="\n".join(lines),
+                                 buttons=buttons_for(fact, offer, bool(detail.get("group")), state.lang))
         return [*spoken(turn), SlotSet("asking", {"fact": fact, "detail": detail})]
 
 
@@ -236,9 +271,10 @@ class ActionShowResults(SafeAction):
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         state = State.from_tracker(tracker)
+        _ = words(state.lang)
         if state.consent is not True:
-            dispatcher.utter_message(text=REFUSED if state.consent is False else NOT_STARTED,
-                                     buttons=[{"title": "Start", "payload": "/start_over"}])
+            dispatcher.utter_message(text=_(REFUSED if state.consent is False else NOT_STARTED),
+                                     buttons=[{"title": _("Start"), "payload": "/start_over"}])
             return []
         turn = fresh_turn(state, tracker)
         notes, problems = unspoken(turn)
@@ -248,23 +284,24 @@ class ActionShowResults(SafeAction):
         if state.intent == "show_more" and state.results_shown:
             offset = state.results_offset + replies.MAX_SHOWN
             if offset >= len(report.fitting):
-                dispatcher.utter_message(text=replies.NO_MORE,
-                                         buttons=replies.results_buttons(report, offset, remaining))
+                dispatcher.utter_message(text=_(replies.NO_MORE),
+                                         buttons=replies.results_buttons(report, offset, remaining, state.lang))
                 return [*spoken(turn)]
         head: list[str] = []
         if state.voice == "clinician" and not state.results_shown:
-            head.append(replies.CLINICIAN_NOTE)
+            head.append(_(replies.CLINICIAN_NOTE))
         head += notes + [p["message"] for p in problems]
         if state.intent == "continue_questions" and not remaining and state.results_shown:
-            head.append(replies.NOTHING_TO_ASK)
-        messages = replies.results_messages(report, offset, state.voice, state.relation, remaining)
+            head.append(_(replies.NOTHING_TO_ASK))
+        messages = replies.results_messages(report, offset, state.voice, state.relation, remaining, state.lang)
         if head:
             messages[0] = "\n".join([*head, messages[0]])
         for message in messages[:-1]:
             dispatcher.utter_message(text=message)
-        dispatcher.utter_message(text=messages[-1], buttons=replies.results_buttons(report, offset, remaining))
+        dispatcher.utter_message(text=messages[-1],
+                                 buttons=replies.results_buttons(report, offset, remaining, state.lang))
         dispatcher.utter_message(json_message=replies.results_payload(report, offset, state.voice, state.relation,
-                                                                      remaining))
+                                                                      remaining, state.lang))
         return [*spoken(turn), SlotSet("results_shown", True), SlotSet("results_offset", offset),
                 SlotSet("asking", None)]
 
@@ -278,21 +315,22 @@ class ActionTrialInfo(SafeAction):
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         state = State.from_tracker(tracker)
+        _ = words(state.lang)
         named = self.named_trials(tracker, state.text)
         chosen = named or self.focus(state)
         events: list[EventType] = [SlotSet("focus_trial", named[0].id)] if len(named) == 1 else []
         if not chosen:
-            dispatcher.utter_message(text="I don't know of any open trial at the moment.")
+            dispatcher.utter_message(text=_("I don't know of any open trial at the moment."))
             return events
         intent = state.intent
         if intent == "ask_about_drug":
-            text = self.drug_text(state.text if not state.text.startswith("/") else "", chosen)
+            text = self.drug_text(state.text if not state.text.startswith("/") else "", chosen, state.lang)
         elif intent == "ask_sites":
-            text = "\n".join(replies.sites_answer(t) for t in chosen)
+            text = "\n".join(replies.sites_answer(t, state.lang) for t in chosen)
         elif intent == "ask_how_to_join":
-            text = "\n".join(replies.how_to_join_answer(t, state.voice, state.relation) for t in chosen)
+            text = "\n".join(replies.how_to_join_answer(t, state.voice, state.relation, state.lang) for t in chosen)
         else:
-            text = "\n".join(replies.what_happens_answer(t) for t in chosen)
+            text = "\n".join(replies.what_happens_answer(t, state.lang) for t in chosen)
         dispatcher.utter_message(text=text)
         return events
 
@@ -315,18 +353,19 @@ class ActionTrialInfo(SafeAction):
         return [r.trial for r in report.results][:3]
 
     @staticmethod
-    def drug_text(text: str, chosen: list[Any]) -> str:
-        said = extract(text).profile.to_dict().get("medications", {}) if text else {}
+    def drug_text(text: str, chosen: list[Any], lang: str) -> str:
+        said = extract(text, lang=lang).profile.to_dict().get("medications", {}) if text else {}
         drugs = [u["drug"] for u in said.get("taken") or ()] + list(said.get("not") or ())
         drugs = [d for d in drugs if d in vocabulary().drugs]
         if not drugs:
             drugs = list(dict.fromkeys(d for t in chosen for d in replies.study_drugs(t)))
         if not drugs:
-            return ("I can only explain the study medicines of the trials I know; "
-                    "your doctor or pharmacist can tell you more.")
+            _ = words(lang)
+            return _("I can only explain the study medicines of the trials I know; your doctor or "
+                               "pharmacist can tell you more.")
         users = [t for t in chosen if any(d in replies.study_drugs(t) for d in drugs)]
         users = users or [t for t in catalogue().curated if t.open]
-        return "\n".join(replies.drug_answer(d, users) for d in drugs[:2])
+        return "\n".join(replies.drug_answer(d, users, lang) for d in drugs[:2])
 
 
 class ActionForget(SafeAction):
@@ -337,16 +376,17 @@ class ActionForget(SafeAction):
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
+        _ = words(State.from_tracker(tracker).lang)
         if not meant(tracker, _FORGET_WORDS):
-            dispatcher.utter_message(text="Did you want me to delete everything you told me? If so, say "
-                                          "\"forget me\" or press the button.",
-                                     buttons=[{"title": "Forget my data", "payload": "/forget_me"}])
+            dispatcher.utter_message(text=_("Did you want me to delete everything you told me? If so, say "
+                                            "\"forget me\" or press the button."),
+                                     buttons=[{"title": _("Forget my data"), "payload": "/forget_me"}])
             return []
         # Tells a widget to drop its own copy of the conversation too, however the request was worded; the
         # tracker store deletes the conversation when it sees this at the end of the turn (stores/forgetting.py).
         dispatcher.utter_message(json_message={"type": "conversation_forgotten"})
-        dispatcher.utter_message(text="Done: I've deleted everything you told me in this conversation. "
-                                      "If you'd like to look for trials again, say \"start\".")
+        dispatcher.utter_message(text=_("Done: I've deleted everything you told me in this conversation. "
+                                        "If you'd like to look for trials again, say \"start\"."))
         return [*cleared(), SlotSet("consent", None)]
 
 
@@ -359,13 +399,14 @@ class ActionStartOver(SafeAction):
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         consent = tracker.get_slot("consent")
+        _ = words(State.from_tracker(tracker).lang)
         if not meant(tracker, _START_WORDS):
-            dispatcher.utter_message(text="Did you want to start again from the beginning? If so, say \"start "
-                                          "over\" or press the button.",
-                                     buttons=[{"title": "Start over", "payload": "/start_over"}])
+            dispatcher.utter_message(text=_("Did you want to start again from the beginning? If so, say \"start "
+                                            "over\" or press the button."),
+                                     buttons=[{"title": _("Start over"), "payload": "/start_over"}])
             return []
         if tracker.get_slot("profile") or tracker.get_slot("results_shown"):
-            dispatcher.utter_message(text="Let's start again. I've cleared what you told me before.")
+            dispatcher.utter_message(text=_("Let's start again. I've cleared what you told me before."))
         return [*cleared(), SlotSet("consent", True if consent else None)]
 
 
@@ -379,11 +420,12 @@ class ActionFallback(SafeAction):
                   domain: dict[str, Any]) -> list[EventType]:
         if carried_facts(tracker):
             return [FollowupAction(FORM)]
+        _ = words(State.from_tracker(tracker).lang)
         dispatcher.utter_message(
-            text="Sorry, I didn't understand that. I look for clinical trials that may fit: tell me the diagnosis "
-                 "and the age, or ask me what a clinical trial is.",
-            buttons=[{"title": "Start", "payload": "/start_over"},
-                     {"title": "What is a clinical trial?", "payload": "/ask_what_is_trial"}])
+            text=_("Sorry, I didn't understand that. I look for clinical trials that may fit: tell me the diagnosis "
+                   "and the age, or ask me what a clinical trial is."),
+            buttons=[{"title": _("Start"), "payload": "/start_over"},
+                     {"title": _("What is a clinical trial?"), "payload": "/ask_what_is_trial"}])
         return []
 
 
@@ -398,5 +440,5 @@ class ActionWhatNext(SafeAction):
                   domain: dict[str, Any]) -> list[EventType]:
         if carried_facts(tracker):
             return [FollowupAction(FORM)]
-        dispatcher.utter_message(response="utter_what_next")
+        say(dispatcher, "what_next", State.from_tracker(tracker).lang)
         return []

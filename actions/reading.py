@@ -16,7 +16,9 @@ from typing import Any
 from actions.questions import GIVE_UP_AFTER
 from actions.state import State
 from bot.facts import FACTS, ValueRefused, format_value
+from bot.i18n import localise, words
 from bot.nlp import extract
+from bot.nlp.extract import Extraction
 from bot.nlp.spoken import normalise
 from bot.nlp.values import days_ago
 from bot.profile import Profile
@@ -31,33 +33,51 @@ INTERRUPTIONS = QUESTION_INTENTS | {"abuse", "greet", "thank", "goodbye", "forge
 # Intents of a message that tries to answer the question asked.
 ANSWERS = {"inform", "affirm", "deny", "dont_know", "nlu_fallback"}
 
+# The word lists below read short answers in English, French and Dutch; their words do not clash across languages.
 _QUESTION_SHAPE = re.compile(r"^\W*(what|what's|whats|how|where|when|who|which|why|is|are|can|could|does|do|"
-                             r"will|would|should|tell me|explain|describe)\b", re.I)
+                             r"will|would|should|tell me|explain|describe|qu'?est-ce|c'?est quoi|quel(?:le)?s?|"
+                             r"comment|o[uù]|quand|pourquoi|est-ce|peut-on|pouvez|expliquez|explique|wat|hoe|waar|"
+                             r"wanneer|wie|welke|waarom|kan|kunt|is er|zijn er|leg uit|vertel)\b", re.I)
 _SKIP = re.compile(r"^\W*(skip|pass|next|no idea|not sure|unsure|i don'?t know|dont know|don'?t know|dunno|"
-                   r"i'?m not sure|no clue|unknown|can'?t remember|i don'?t remember)\b", re.I)
+                   r"i'?m not sure|no clue|unknown|can'?t remember|i don'?t remember|je ne sais pas|je sais pas|"
+                   r"sais pas|aucune id[ée]e|pas s[uû]re?|je ne me souviens pas|passer|suivant|inconnu|"
+                   r"weet ik niet|ik weet het niet|weet niet|geen idee|niet zeker|overslaan|volgende|onbekend)\b",
+                   re.I)
 # Typed yes and no are read from the words; the intent alone decides only for a button ("/affirm", "/deny"): a
 # classifier's guess about an odd message ("%s%s" came out as "deny") must never become a health fact.
 _YES = re.compile(r"^\W*(yes|yeah|yep|yup|y|sure|correct|right|she is|he is|i am|they are|indeed|of course|"
-                  r"definitely|absolutely|that'?s right|she does|he does|i do|she has|he has|i have|ja|oui)\b", re.I)
+                  r"definitely|absolutely|that'?s right|she does|he does|i do|she has|he has|i have|ja|jawel|"
+                  r"zeker|klopt|inderdaad|natuurlijk|oui|ouais|si|exact|exactement|bien s[uû]r|tout [àa] fait|"
+                  r"effectivement|c'?est [çc]a|en effet)\b", re.I)
 _NO = re.compile(r"^\W*(no|nope|nah|n|not really|not at all|never|she isn'?t|he isn'?t|i'?m not|i am not|"
-                 r"she doesn'?t|he doesn'?t|i don'?t|she hasn'?t|he hasn'?t|i haven'?t|none|negative)\b"
-                 r"(?!\s+(sure|certain|know|remember|recall|think|understand|idea))", re.I)
+                 r"she doesn'?t|he doesn'?t|i don'?t|she hasn'?t|he hasn'?t|i haven'?t|none|negative|non|"
+                 r"pas du tout|jamais|aucun|aucune|nee|neen|nooit|helemaal niet|geen|niet)\b"
+                 r"(?!\s+(sure|certain|know|remember|recall|think|understand|idea|zeker|idee))", re.I)
 _OTHERS_NOT = re.compile(r"\b(not|none of|no to|nothing)\s+(the\s+)?(others?|rest)\b|\bnothing else\b|"
-                         r"\bthe (others|rest) (are )?(no|not)\b", re.I)
-_NONE_OF = re.compile(r"\b(none of (these|them|those|that)|neither|not any of)\b", re.I)
-_NONE = re.compile(r"^\W*(no|none|nothing|nope|no one|not any|nil)(\s+(known|that i know( of)?|i know of|at all|"
-                   r"whatsoever|reported|documented))?\W*$", re.I)
+                         r"\bthe (others|rest) (are )?(no|not)\b|\bpas les autres\b|\brien d'?autre\b|"
+                         r"\bniet de (andere|rest)\b|\bverder niets\b|\bniets anders\b", re.I)
+_NONE_OF = re.compile(r"\b(none of (these|them|those|that)|neither|not any of|aucun(e)? (de ces|d'?entre)|"
+                      r"rien de (tout )?cela|ni l'?un ni l'?autre|geen van (deze|die|allen|alle)|geen enkele)\b", re.I)
+_NONE = re.compile(r"^\W*(no|none|nothing|nope|no one|not any|nil|non|aucun|aucune|rien|nee|geen|niets|"
+                   r"geen enkele)(\s+(known|that i know( of)?|i know of|at all|whatsoever|reported|documented|"
+                   r"du tout|connue?s?|bekend|helemaal))?\W*$", re.I)
 _NO_MEDS = re.compile(r"\b(nothing|none|no|not)\b.{0,30}\b(else|other|others|medicines?|medications?|meds|drugs?|"
-                      r"anything|pills?)\b|\b(nothing|none) else\b", re.I)
-_DURATION = re.compile(r"^\W*(for|since)\s+\S", re.I)
-_CORRECTION = re.compile(r"^\W*(no|nope|sorry|oops|actually|wait|i meant|correction|not)\b\W*(.*\d.*)$", re.I)
+                      r"anything|pills?)\b|\b(nothing|none) else\b|\b(aucun|pas de|rien)\b.{0,30}"
+                      r"\b(m[ée]dicaments?|traitements?|autres?)\b|\brien d'?autre\b|\b(geen|niets)\b.{0,30}"
+                      r"\b(medicijnen|medicatie|medicijn|geneesmiddelen|andere|anders)\b", re.I)
+_DURATION = re.compile(r"^\W*(for|since|depuis|pendant|sinds|al)\s+\S", re.I)
+_CORRECTION = re.compile(r"^\W*(no|nope|sorry|oops|actually|wait|i meant|correction|not|non|pardon|en fait|"
+                         r"je voulais dire|nee|sorry|eigenlijk|ik bedoel|correctie)\b\W*(.*\d.*)$", re.I)
 _DIGIT = re.compile(r"\d")
 # "is there a trial of anakinra for me?": the medicine a trial tests, not one the person takes.
 _STUDY_DRUG = re.compile(r"\b(?:trials?|stud(?:y|ies)|research)\s+(?:of|with|testing|using|on|giving|about|"
                          r"(?:that|which)\s+(?:tests?|uses?|gives?))\s+([\w-]+)", re.I)
-_ELN = (("none", re.compile(r"\b(not at all|no response|none|nothing|didn'?t|did not|no)\b", re.I)),
-        ("partial", re.compile(r"\b(partly|partially|partial|somewhat|some|a bit|a little|incomplete)\b", re.I)),
-        ("complete", re.compile(r"\b(complete|completely|fully|full|totally|normal)\b", re.I)))
+_ELN = (("none", re.compile(r"\b(not at all|no response|none|nothing|didn'?t|did not|no|pas du tout|aucune?|"
+                             r"rien|non|helemaal niet|niet|geen|nee)\b", re.I)),
+        ("partial", re.compile(r"\b(partly|partially|partial|somewhat|some|a bit|a little|incomplete|en partie|"
+                               r"partiellement|partielle|un peu|gedeeltelijk|deels|een beetje)\b", re.I)),
+        ("complete", re.compile(r"\b(complete|completely|fully|full|totally|normal|compl[èe]te(ment)?|"
+                                r"totalement|normale?s?|volledig|helemaal|normaal)\b", re.I)))
 # The word put in front of a bare number so that bot.nlp reads it as the fact asked about.
 TERMS = {"age": "age", "weight": "weight", "platelets": "platelets", "neutrophils": "neutrophils",
          "haemoglobin": "haemoglobin", "haematocrit": "haematocrit", "wbc": "wbc", "ferritin": "ferritin",
@@ -92,8 +112,18 @@ def asks_rather_than_tells(state: State) -> bool:
     return state.intent in QUESTION_INTENTS and bool(_QUESTION_SHAPE.match(state.text))
 
 
-def _problems(items: list[ValueRefused]) -> list[dict[str, str]]:
-    return [{"fact": p.fact, "message": p.message} for p in items]
+def _problems(items: list[ValueRefused], lang: str) -> list[dict[str, str]]:
+    return [{"fact": p.fact, "message": localise(p.message, lang)} for p in items]
+
+
+def _extract(text: str, lang: str, key: str | None = None) -> Extraction:
+    """bot.nlp's reading in the person's language; words the assistant composed around a short answer ("age 45")
+    are English, so when that reading misses the fact asked, the English one is tried."""
+    found = extract(text, lang=lang)
+    if key is None or key in found.found or lang == "en":
+        return found
+    again = extract(text, lang="en")
+    return again if key in again.found else found
 
 
 def read(state: State) -> Reading:
@@ -105,12 +135,12 @@ def read(state: State) -> Reading:
         text = ""
         reading = Reading()
     else:
-        text = normalise(text)  # "fifty-eight" as an answer to "how old?" is read like "58"
-        extraction = extract(text)
-        reading = Reading(extraction.profile, list(extraction.found), _problems(extraction.problems),
+        text = normalise(text, state.lang)  # "fifty-eight" as an answer to "how old?" is read like "58"
+        extraction = extract(text, lang=state.lang)
+        reading = Reading(extraction.profile, list(extraction.found), _problems(extraction.problems, state.lang),
                           speaker=extraction.speaker, relation=extraction.relation, unsure=list(extraction.unsure))
     if state.intent == "find_trials":
-        _drop_study_drugs(reading, text)
+        _drop_study_drugs(reading, text, state.lang)
     asked = state.asked
     group = list((state.asking.get("detail") or {}).get("group") or ()) if asked else []
     if group:
@@ -125,7 +155,7 @@ def read(state: State) -> Reading:
     undated = [u for u in state.profile.to_dict().get("medications", {}).get("taken", [])
                if u.get("current") and u.get("started_days_ago") is None and u.get("days_before_icu") is None]
     if duration and len(undated) == 1:  # "for about a year", just after naming a medicine
-        again = extract(f"{vocabulary().label(undated[0]['drug'])} {text}")
+        again = _extract(f"{vocabulary().label(undated[0]['drug'])} {text}", state.lang, "medications")
         if "medications" in again.found:
             return Reading(again.profile, list(again.found), [], speaker=reading.speaker)
     correction = _CORRECTION.match(text)
@@ -162,9 +192,10 @@ def _answer_group(reading: Reading, group: list[str], text: str, state: State) -
             reading.found.append(key)
 
 
-def _drop_study_drugs(reading: Reading, text: str) -> None:
+def _drop_study_drugs(reading: Reading, text: str, lang: str) -> None:
     """A request for trials of a medicine names what the trial gives, not what the person takes."""
-    named = {use.drug for m in _STUDY_DRUG.finditer(text) for use in extract(m.group(1)).profile.medications.uses}
+    named = {use.drug for m in _STUDY_DRUG.finditer(text)
+             for use in extract(m.group(1), lang=lang).profile.medications.uses}
     medications = reading.profile.medications
     if not named or not medications.uses:
         return
@@ -213,14 +244,14 @@ def _answer(reading: Reading, key: str, text: str, state: State) -> None:
             reading.profile.set(key, direct)
             reading.found.append(key)
         except ValueRefused as problem:
-            reading.problems.append({"fact": problem.fact, "message": problem.message})
+            reading.problems += _problems([problem], state.lang)
         return
     if composed:
-        again = extract(composed)
+        again = _extract(composed, state.lang, key)
         if key in again.found:
             reading.profile = again.profile
             reading.found = list(again.found)
-        reading.problems += [p for p in _problems(again.problems) if p["fact"] == key]
+        reading.problems += [p for p in _problems(again.problems, state.lang) if p["fact"] == key]
 
 
 def apply(state: State, reading: Reading, answer_like: bool, open_after: Callable[[Profile], list[str]]
@@ -229,9 +260,10 @@ def apply(state: State, reading: Reading, answer_like: bool, open_after: Callabl
 
     open_after(profile) gives the facts still worth asking once the reading is merged.
     """
+    _ = words(state.lang)
     before = state.profile.to_dict()
     changed = state.profile.update(reading.profile)
-    notes = notes_for(changed, before, state.profile)
+    notes = notes_for(changed, before, state.profile, state.lang)
     asked = state.asked
     if reading.speaker == "caregiver":
         state.voice = "caregiver"
@@ -252,8 +284,9 @@ def apply(state: State, reading: Reading, answer_like: bool, open_after: Callabl
     if reading.skipped:
         outcome = "skip"
         state.skipped += [key for key in reading.skipped if key not in state.skipped]
-        labels = " and the ".join(FACTS[key].label for key in reading.skipped)
-        notes.append(f"That's fine: the study team will check the {labels}.")
+        joiner = _("and the")
+        labels = f" {joiner} ".join(localise(FACTS[key].named, state.lang) for key in reading.skipped)
+        notes.append(_("That's fine: the study team will check the {labels}.", labels=labels))
     elif reading.problems:
         outcome = "problem"
         for problem in reading.problems:
@@ -272,72 +305,75 @@ def apply(state: State, reading: Reading, answer_like: bool, open_after: Callabl
     for key, count in list(state.misses.items()):
         if count >= GIVE_UP_AFTER and key in still_open and key not in state.skipped:
             state.skipped.append(key)
-            notes.append(f"Let's leave the {FACTS[key].label} to the study team.")
+            notes.append(_("Let's leave the {label} to the study team.", label=FACTS[key].named))
     return {"notes": notes, "problems": reading.problems, "outcome": outcome, "found": reading.found,
             "skipped": reading.skipped, "asked": asked}
 
 
-def notes_for(changed: list[str], before: dict[str, Any], profile: Profile) -> list[str]:
+def notes_for(changed: list[str], before: dict[str, Any], profile: Profile, lang: str = "en") -> list[str]:
     """Sentences confirming what a message changed: one "Noted: ..." for new facts, one sentence per correction."""
+    _ = words(lang)
     new: list[str] = []
     corrections: list[str] = []
     data = profile.to_dict()
     for key in changed:
         definition = FACTS[key]
-        now = describe_value(key, data.get(key))
+        now = describe_value(key, data.get(key), lang)
         if key not in before:
-            new.append(f"{definition.label} {now}" if definition.type in ("quantity", "score")
-                       else f"{definition.label}: {now}")
+            new.append(_("{label} {value}", label=definition.named, value=now)
+                       if definition.type in ("quantity", "score")
+                       else _("{label}: {value}", label=definition.named, value=now))
         elif key in ("diagnoses", "allergies", "medications"):
-            corrections.append(f"I've updated the {definition.label}: {now}.")
+            corrections.append(_("I've updated the {label}: {value}.", label=definition.named, value=now))
         else:
-            old = describe_value(key, before[key])
-            corrections.append(f"I've changed the {definition.label} to {now} (it was {old}).")
-    return ([f"Noted: {'; '.join(new)}."] if new else []) + corrections
+            old = describe_value(key, before[key], lang)
+            corrections.append(_("I've changed the {label} to {value} (it was {old}).", label=definition.named,
+                                 value=now, old=old))
+    return ([_("Noted: {facts}.", facts="; ".join(new))] if new else []) + corrections
 
 
-def describe_value(key: str, value: Any) -> str:
-    """A fact's value in words, from its to_dict form."""
+def describe_value(key: str, value: Any, lang: str = "en") -> str:
+    """A fact's value in words, from its to_dict form, in the person's language."""
+    _ = words(lang)
     voc = vocabulary()
     definition = FACTS[key]
     if value is None:
-        return "unknown"
+        return _("unknown")
     if key in ("diagnoses", "allergies") and isinstance(value, dict):
-        has = [voc.label(c) for c in value.get("has") or ()]
-        denied = [voc.label(c) for c in value.get("not") or ()]
-        parts = has + [f"not {d}" for d in denied]
-        if value.get("none") and not parts:
-            return "none"
-        return ", ".join(parts) or "none"
+        has = [localise(voc.label(c), lang) for c in value.get("has") or ()]
+        denied = [_("not {name}", name=voc.label(c)) for c in value.get("not") or ()]
+        return ", ".join(has + denied) or _("none")
     if key == "medications" and isinstance(value, dict):
-        parts = [_use_words(use) for use in value.get("taken") or ()]
-        parts += [f"not {voc.label(d)}" for d in value.get("not") or ()]
+        parts = [_use_words(use, lang) for use in value.get("taken") or ()]
+        parts += [_("not {name}", name=voc.label(d)) for d in value.get("not") or ()]
         if not parts:
-            return "none"
+            return _("none")
         if value.get("complete"):
-            parts.append("no other medicines")
+            parts.append(_("no other medicines"))
         return ", ".join(parts)
-    return format_value(definition, value)
+    return localise(format_value(definition, value), lang)
 
 
-def _use_words(use: dict[str, Any]) -> str:
+def _use_words(use: dict[str, Any], lang: str) -> str:
+    _ = words(lang)
     name = vocabulary().label(use.get("drug", ""))
     if use.get("days_before_icu") is not None:
-        return f"{name} (last given {round(use['days_before_icu'])} days before intensive care)"
+        return _("{name} (last given {days} days before intensive care)", name=name,
+                 days=round(use["days_before_icu"]))
     if use.get("current") is False:
-        stopped = use.get("stopped_days_ago")
-        return f"{name} (stopped{_ago(stopped)})"
+        days = use.get("stopped_days_ago")
+        if days is None:
+            return _("{name} (stopped)", name=name)
+        months = days / (365.25 / 12)
+        if months >= 1.5:
+            return _("{name} (stopped about {months} months ago)", name=name, months=round(months))
+        if months >= 0.9:
+            return _("{name} (stopped about a month ago)", name=name)
+        return _("{name} (stopped {days} days ago)", name=name, days=round(days))
     started = use.get("started_days_ago")
     if started is not None:
         months = started / (365.25 / 12)
-        span = f"{months:.0f} months" if months >= 1 else f"{started:.0f} days"
-        return f"{name} (taken now, for {span})"
-    return f"{name} (taken now)"
-
-
-def _ago(days: float | None) -> str:
-    if days is None:
-        return ""
-    months = days / (365.25 / 12)
-    return f" about {months:.0f} months ago" if months >= 1.5 else (
-        " about a month ago" if months >= 0.9 else f" {days:.0f} days ago")
+        if months >= 1:
+            return _("{name} (taken now, for {months} months)", name=name, months=round(months))
+        return _("{name} (taken now, for {days} days)", name=name, days=round(started))
+    return _("{name} (taken now)", name=name)

@@ -17,10 +17,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.i18n import marked, words
+
 log = logging.getLogger(__name__)
 
-SORRY = ("Sorry, something went wrong on my side. What you told me is kept: please try again in a moment, or say "
-         "\"show results\".")
+SORRY = marked("Sorry, something went wrong on my side. What you told me is kept: please try again in a moment, or "
+               "say \"show results\".")
 
 
 def where(error: BaseException) -> str:
@@ -46,5 +48,5 @@ class SafeAction(Action, metaclass=ABCMeta):
         except Exception as error:  # every error: the person still gets an answer
             log.error("action %s failed: %s at %s", self.name(), type(error).__name__, where(error))
             dispatcher.messages.clear()  # nothing half-said
-            dispatcher.utter_message(text=SORRY)
+            dispatcher.utter_message(text=words(tracker.get_slot("language"))(SORRY))
             return []

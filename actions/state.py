@@ -13,6 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from bot.facts import ValueRefused
+from bot.i18n import LANGUAGES, language
 from bot.profile import Profile, profile_from_mapping
 
 FORM = "trial_form"
@@ -52,6 +53,9 @@ class State:
     text: str = ""
     form_active: bool = False
     requested: str | None = None
+    lang: str = "en"
+    # The language the latest message asks for: the widget's or page's (message metadata), else None.
+    asked_lang: str | None = None
 
     @classmethod
     def from_tracker(cls, tracker: Tracker) -> State:
@@ -77,6 +81,8 @@ class State:
             text=message.get("text") or "",
             form_active=loop.get("name") == FORM,
             requested=slot("requested_slot"),
+            lang=language(slot("language")),
+            asked_lang=_metadata_language(message.get("metadata")),
         )
 
     @property
@@ -98,6 +104,14 @@ class State:
             SlotSet("relation", self.relation),
             SlotSet("turn", dict(self.turn)),
         ]
+
+
+def _metadata_language(metadata: Any) -> str | None:
+    """The widget sends its configured language (or the page's `lang`) with each message."""
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("lang"), str):
+        return None
+    code = metadata["lang"].strip().lower().replace("_", "-").split("-")[0]
+    return code if code in LANGUAGES else None
 
 
 def turn_id(tracker: Tracker) -> str:

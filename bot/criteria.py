@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.facts import FACTS, Fact, ValueRefused, format_value
+from bot.i18n import Number, Phrase, any_of, listed, marked, phrase
 from bot.profile import DAYS_PER_MONTH, MedicationUse, Profile
 from bot.units import UnitError, convert, parse_quantity
 from bot.vocab import vocabulary
@@ -70,11 +71,11 @@ def lookup(profile: Profile, key: str) -> Any:
 
 
 _OPS = {
-    "<": (lambda a, b: a < b, "below", "at or above"),
-    "<=": (lambda a, b: a <= b, "at most", "above"),
-    ">": (lambda a, b: a > b, "above", "at or below"),
-    ">=": (lambda a, b: a >= b, "at least", "below"),
-    "==": (lambda a, b: a == b, "equal to", "not equal to"),
+    "<": (lambda a, b: a < b, phrase("below"), phrase("at or above")),
+    "<=": (lambda a, b: a <= b, phrase("at most"), phrase("above")),
+    ">": (lambda a, b: a > b, phrase("above"), phrase("at or below")),
+    ">=": (lambda a, b: a >= b, phrase("at least"), phrase("below")),
+    "==": (lambda a, b: a == b, phrase("equal to"), phrase("not equal to")),
 }
 
 
@@ -94,7 +95,7 @@ class Compare(Rule):
     fact: Fact
     op: str
     threshold: float
-    shown: str
+    shown: Phrase
 
     def evaluate(self, profile: Profile) -> Outcome:
         value = lookup(profile, self.fact.key)
@@ -103,7 +104,8 @@ class Compare(Rule):
         test, yes, no = _OPS[self.op]
         result = bool(test(value, self.threshold))
         words = yes if result else no
-        return Outcome(result, [f"{self.fact.label} {format_value(self.fact, value)}, {words} {self.shown}"])
+        return Outcome(result, [phrase("{label} {value}, {words} {threshold}", label=self.fact.named,
+                                       value=format_value(self.fact, value), words=words, threshold=self.shown)])
 
     def facts(self) -> set[str]:
         return {self.fact.key}
@@ -118,10 +120,11 @@ class IsBool(Rule):
         value = lookup(profile, self.fact.key)
         if value is None:
             return Outcome(None, missing=[self.fact.key])
-        reason = f"{self.fact.label}: {'yes' if value else 'no'}"
-        if profile.get(self.fact.key) is None:
-            reason += f" (taken as no at age {format_value(FACTS['age'], profile.get('age'))})" if (
-                self.fact.key in ("pregnant", "breastfeeding", "fertile") and profile.get("sex") != "male") else ""
+        reason = phrase("{label}: {value}", label=self.fact.named, value=phrase("yes") if value else phrase("no"))
+        if profile.get(self.fact.key) is None and self.fact.key in ("pregnant", "breastfeeding", "fertile") and (
+                profile.get("sex") != "male"):
+            reason = phrase("{reason} (taken as no at age {age})", reason=reason,
+                            age=format_value(FACTS["age"], profile.get("age")))
         return Outcome(value == self.expected, [reason])
 
     def facts(self) -> set[str]:
@@ -137,7 +140,7 @@ class InChoices(Rule):
         value = lookup(profile, self.fact.key)
         if value is None:
             return Outcome(None, missing=[self.fact.key])
-        return Outcome(value in self.choices, [f"{self.fact.label}: {value}"])
+        return Outcome(value in self.choices, [phrase("{label}: {value}", label=self.fact.named, value=phrase(value))])
 
     def facts(self) -> set[str]:
         return {self.fact.key}
@@ -156,27 +159,29 @@ class WithinConcepts(Rule):
     def evaluate(self, profile: Profile) -> Outcome:
         voc = vocabulary()
         known = profile.diagnoses if self.fact.key == "diagnoses" else profile.allergies
-        names = " or ".join(voc.label(t) for t in self.targets)
+        names = any_of([voc.label(t) for t in self.targets])
         hits = [c for c in sorted(known.asserted) if any(self._covers(t, c) for t in self.targets)]
         if hits:
-            found = ", ".join(voc.label(c) for c in hits)
-            return Outcome(True, [f"{self.fact.label} {found}, which counts as {names}"])
+            found = listed([voc.label(c) for c in hits])
+            return Outcome(True, [phrase("{label} {found}, which counts as {names}", label=self.fact.named, found=found,
+                                         names=names)])
         unsure = [c for c in sorted(known.asserted) if any(self._covers(t, c) for t in self.borderline)]
         if unsure:
-            found = ", ".join(voc.label(c) for c in unsure)
-            return Outcome(None, [f"whether {found} counts as {names} for this line"])
+            found = listed([voc.label(c) for c in unsure])
+            return Outcome(None, [phrase("whether {found} counts as {names} for this line", found=found, names=names)])
         # A diagnosis named less precisely than the line ("myelofibrosis" for a line about myelofibrosis after
         # PV or ET) may or may not be it: never "not met" on that.
         vague = [c for c in sorted(known.asserted) if any(c != t and self._covers(c, t) for t in self.targets)]
         if vague:
-            found = ", ".join(voc.label(c) for c in vague)
-            return Outcome(None, [f"whether the {found} is {names}"])
+            found = listed([voc.label(c) for c in vague])
+            return Outcome(None, [phrase("whether the {found} is {names}", found=found, names=names)])
         denied = all(any(self._covers(d, t) for d in known.denied) for t in self.targets)
         if known.none or denied:
-            return Outcome(False, [f"no {names} reported"])
+            return Outcome(False, [phrase("no {names} reported", names=names)])
         if self.fact.key == "diagnoses" and known.asserted:
-            said = ", ".join(voc.label(c) for c in sorted(known.asserted))
-            return Outcome(False, [f"{self.fact.label} {said}, which is not {names}"])
+            said = listed([voc.label(c) for c in sorted(known.asserted)])
+            return Outcome(False, [phrase("{label} {found}, which is not {names}", label=self.fact.named, found=said,
+                                          names=names)])
         return Outcome(None, missing=[self.fact.key])
 
     @staticmethod
@@ -206,7 +211,7 @@ class MedicationRule(Rule):
 
     def describe(self) -> str:
         voc = vocabulary()
-        return " or ".join(voc.label(x) for x in self.drugs + self.classes)
+        return any_of([voc.label(x) for x in self.drugs + self.classes])
 
     def evaluate(self, profile: Profile) -> Outcome:
         voc = vocabulary()
@@ -228,12 +233,12 @@ class MedicationRule(Rule):
                    and u.drug in voc.drugs and not voc.drugs[u.drug].curated
                    and self._use(u, profile).value is not False]
         if unsure:
-            names = ", ".join(voc.label(u.drug) for u in unsure)
-            return Outcome(None, [f"whether the {names} is {self.describe()}"])
+            names = listed([voc.label(u.drug) for u in unsure])
+            return Outcome(None, [phrase("whether the {found} is {names}", found=names, names=self.describe())])
         if outcomes:
             return Outcome(False, [r for o in outcomes for r in o.reasons])
         if meds.complete or self._all_denied(meds.denied):
-            return Outcome(False, [f"no {self.describe()} reported"])
+            return Outcome(False, [phrase("no {names} reported", names=self.describe())])
         return Outcome(None, missing=["medications"])
 
     def _all_denied(self, denied: set[str]) -> bool:
@@ -247,37 +252,42 @@ class MedicationRule(Rule):
         voc = vocabulary()
         name = voc.label(use.drug)
         if self.ever:
-            return Outcome(True, [f"{name} taken" + (" now" if use.current else " before")])
+            return Outcome(True, [phrase("{name} taken now", name=name) if use.current
+                                  else phrase("{name} taken before", name=name)])
         if self.current or self.min_days is not None:
             taking = use.current if use.current is not None else (False if use.stopped_days_ago is not None else None)
             if taking is None:
-                return Outcome(None, [f"{name}: not known whether it is still taken"],
+                return Outcome(None, [phrase("{name}: not known whether it is still taken", name=name)],
                                details=[{"kind": "current", "drug": use.drug}])
             if not taking:
-                return Outcome(False, [f"{name} is no longer taken"])
+                return Outcome(False, [phrase("{name} is no longer taken", name=name)])
             if self.min_days is None:
-                return Outcome(True, [f"{name} taken now"])
+                return Outcome(True, [phrase("{name} taken now", name=name)])
             if use.started_days_ago is None:
-                return Outcome(None, [f"{name} taken now, since when is not known"],
+                return Outcome(None, [phrase("{name} taken now, since when is not known", name=name)],
                                details=[{"kind": "since", "drug": use.drug}])
             months = use.started_days_ago / DAYS_PER_MONTH
             need = self.min_days / DAYS_PER_MONTH
             ok = use.started_days_ago >= self.min_days
-            verdict = "at least" if ok else "less than"
-            return Outcome(ok, [f"{name} for {months:.0f} months, {verdict} the {need:.0f} months required"])
+            template = (marked("{name} for {months} months, at least the {need} months required") if ok
+                        else marked("{name} for {months} months, less than the {need} months required"))
+            return Outcome(ok, [phrase(template, name=name, months=Number(round(months)), need=Number(round(need)))])
         window = self.within_days
         if self.within_half_lives is not None:
             half_life = voc.drugs[use.drug].half_life_days
             if half_life is None:
-                return Outcome(None, [f"{name}: half-life not in the drug table, the study team will check"],
+                return Outcome(None, [phrase("{name}: half-life not in the drug table, the study team will check",
+                                             name=name)],
                                details=[{"kind": "half_life", "drug": use.drug}])
             window = self.within_half_lives * half_life
         assert window is not None
         return self._in_window(use, profile, window, name)
 
     def _in_window(self, use: MedicationUse, profile: Profile, window: float, name: str) -> Outcome:
-        anchor = "ICU admission" if self.before == "icu" else "now"
-        span = f"{window:.0f} days before {anchor}" if self.before == "icu" else f"the last {window:.0f} days"
+        anchor = phrase("ICU admission") if self.before == "icu" else phrase("now")
+        days = Number(round(window))
+        span = (phrase("{days} days before {anchor}", days=days, anchor=anchor) if self.before == "icu"
+                else phrase("the last {days} days", days=days))
         if self.before == "icu" and use.days_before_icu is not None:
             gap: float | None = use.days_before_icu
         elif use.current:
@@ -296,11 +306,14 @@ class MedicationRule(Rule):
             gap = None
         if gap is None:
             kind = "before_icu" if self.before == "icu" else "current"
-            return Outcome(None, [f"{name}: when it was last given relative to {anchor} is not known"],
+            return Outcome(None, [phrase("{name}: when it was last given relative to {anchor} is not known", name=name,
+                                         anchor=anchor)],
                            details=[{"kind": kind, "drug": use.drug}])
         inside = gap <= window
-        where = "within" if inside else "more than"
-        return Outcome(inside, [f"{name} last given {max(gap, 0):.0f} days before {anchor}, {where} {span}"])
+        template = (marked("{name} last given {days} days before {anchor}, within {span}") if inside
+                    else marked("{name} last given {days} days before {anchor}, more than {span}"))
+        return Outcome(inside, [phrase(template, name=name, days=Number(round(max(gap, 0))), anchor=anchor,
+                                       span=span)])
 
     def facts(self) -> set[str]:
         return {"medications"}
@@ -421,12 +434,20 @@ def _parse_compare(raw: dict, definition: Fact, path: str) -> Compare:
     return Compare(definition, op, threshold, shown)
 
 
-def _show_threshold(value: float, unit: str | None) -> str:
+_TIME_UNITS = {"year": (marked("{number} year"), marked("{number} years")),
+               "month": (marked("{number} month"), marked("{number} months")),
+               "week": (marked("{number} week"), marked("{number} weeks")),
+               "day": (marked("{number} day"), marked("{number} days"))}
+
+
+def _show_threshold(value: float, unit: str | None) -> Phrase:
+    number = Number(value)
     if not unit:
-        return f"{value:g}"
-    if unit in ("year", "month", "day") and value != 1:
-        unit += "s"
-    return f"{value:g} {unit}".replace("ug/L", "µg/L").replace("umol/L", "µmol/L")
+        return phrase("{number}", number=number)
+    if unit in _TIME_UNITS:
+        one, many = _TIME_UNITS[unit]
+        return phrase(one if value == 1 else many, number=number)
+    return phrase("{number} {unit}", number=number, unit=unit.replace("ug/L", "µg/L").replace("umol/L", "µmol/L"))
 
 
 def _parse_medication(raw: dict, path: str) -> MedicationRule:

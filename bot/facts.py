@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.i18n import Number, Phrase, phrase
 from bot.units import UnitError, convert, round_noise
 
 FactType = Literal["quantity", "score", "bool", "enum", "concepts", "medications", "text"]
@@ -40,6 +41,15 @@ class Fact:
     example: str = ""
     plain: str = ""
 
+    @property
+    def named(self) -> Phrase:
+        """The label, to be worded in the person's language (bot/locale holds the translations)."""
+        return Phrase(self.label)
+
+    @property
+    def example_words(self) -> Phrase:
+        return Phrase(self.example)
+
     def canonical(self, value: float, unit: str | None = None) -> float:
         """Convert to the canonical unit and check the plausible range."""
         if self.type not in ("quantity", "score"):
@@ -49,18 +59,15 @@ class Fact:
             try:
                 number = convert(number, unit, self.unit, self.molar_mass)
             except UnitError as error:
-                raise ValueRefused(
-                    self.key,
-                    f"I don't know the unit {unit!r} for {self.label}. Could you give it in {self.unit}, "
-                    f"for example {self.example}?",
+                raise ValueRefused(self.key, phrase(
+                    "I don't know the unit '{unit}' for {label}. Could you give it in {canonical}, for example "
+                    "{example}?", unit=unit, label=self.named, canonical=self.unit, example=self.example_words),
                 ) from error
         number = round_noise(number)
         if (self.low is not None and number < self.low) or (self.high is not None and number > self.high):
-            raise ValueRefused(
-                self.key,
-                f"{format_value(self, number)} is not a possible {self.label}. Could you check it? "
-                f"For example: {self.example}.",
-            )
+            raise ValueRefused(self.key, phrase(
+                "{value} is not a possible {label}. Could you check it? For example: {example}.",
+                value=format_value(self, number), label=self.named, example=self.example_words))
         return number
 
 
@@ -238,20 +245,21 @@ def fact(key: str) -> Fact:
 def format_value(definition: Fact, value: object) -> str:
     """Show a stored value as a person reads it: ages of infants in months, numbers without float noise."""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return phrase("yes") if value else phrase("no")
     if definition.type in ("quantity", "score") and isinstance(value, (int, float)):
         if definition.key == "age" and value < 2:
             months = round_noise(value * 12)
-            return f"{_number(months)} months"
+            return phrase("{number} months", number=Number(months))
         if definition.key == "age":
-            return f"{_number(value)} years"
-        shown = {"ug/L": "µg/L", "umol/L": "µmol/L", "year": "years", "day": "days"}
+            return phrase("{number} years", number=Number(value))
+        if definition.key.endswith("_days_ago"):
+            return phrase("{number} days", number=Number(value))
+        shown = {"ug/L": "µg/L", "umol/L": "µmol/L"}
         unit = shown.get(definition.unit or "", definition.unit)
         if definition.key.startswith("vas_"):
-            return f"{_number(value)}/10"
-        return f"{_number(value)} {unit}" if unit else _number(value)
+            return phrase("{number}/10", number=Number(value))
+        return phrase("{number} {unit}", number=Number(value), unit=unit) if unit else Number(value)
+    if definition.type == "enum" and isinstance(value, str):
+        return phrase(value)
     return str(value)
 
-
-def _number(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))

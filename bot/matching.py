@@ -16,6 +16,7 @@ from bot import collector
 from bot.catalog.trial import Criterion, Trial
 from bot.criteria import Combine, Rule, WithinConcepts
 from bot.facts import FACTS
+from bot.i18n import Country, joined, phrase
 from bot.profile import Profile
 from bot.vocab import vocabulary
 
@@ -39,18 +40,19 @@ class CriterionResult:
 
     def sentence(self) -> str:
         c = self.criterion
-        detail = "; ".join(self.reasons)
         if self.status == "failed":
-            head = "Excluded" if c.kind == "exclusion" else "Not met"
+            head = phrase("Excluded") if c.kind == "exclusion" else phrase("Not met")
         elif self.status == "met":
-            head = "Not excluded" if c.kind == "exclusion" else "Meets"
+            head = phrase("Not excluded") if c.kind == "exclusion" else phrase("Meets")
         elif self.open_against:
-            head = "May exclude" if c.kind == "exclusion" else "May not meet"
+            head = phrase("May exclude") if c.kind == "exclusion" else phrase("May not meet")
         else:
-            head = "Unknown"
-        text = f"{head}: {c.label}" + (f" — {detail}" if detail else "")
+            head = phrase("Unknown")
+        text = phrase("{head}: {label}", head=head, label=c.label)
+        if self.reasons:
+            text = phrase("{text} — {detail}", text=text, detail=joined(self.reasons, "; "))
         if self.open_against and c.partial and c.also_check:
-            text += f"; the study team checks {c.also_check}"
+            text = phrase("{text}; the study team checks {what}", text=text, what=c.also_check)
         return text
 
     @property
@@ -106,10 +108,12 @@ class TrialResult:
     def study_team_checks(self) -> list[str]:
         """What the study team settles: first the lines that may go against the person, then the rest and notes."""
         checks = [r.sentence() for r in self.open_against]
-        checks += [f"{r.criterion.label}: {r.criterion.manual}" for r in self.criteria if r.status == "manual"]
-        checks += [f"{r.criterion.label}: {r.criterion.also_check}" for r in self.criteria
-                   if r.criterion.also_check and r.status != "manual" and not r.open_against]
-        checks += [f"{r.criterion.label} (note): {r.criterion.note}" for r in self.criteria if r.criterion.note]
+        checks += [phrase("{label}: {what}", label=r.criterion.label, what=r.criterion.manual)
+                   for r in self.criteria if r.status == "manual"]
+        checks += [phrase("{label}: {what}", label=r.criterion.label, what=r.criterion.also_check)
+                   for r in self.criteria if r.criterion.also_check and r.status != "manual" and not r.open_against]
+        checks += [phrase("{label} (note): {note}", label=r.criterion.label, note=r.criterion.note)
+                   for r in self.criteria if r.criterion.note]
         return checks
 
     def to_dict(self) -> dict[str, Any]:
@@ -117,15 +121,15 @@ class TrialResult:
         return {
             "trial_id": self.trial.id,
             "register_ids": [r["id"] for r in data["register_ids"]],
-            "title": self.trial.title,
-            "plain_title": data.get("plain_title") or self.trial.title,
+            "title": self.trial.text("title"),
+            "plain_title": self.trial.text("plain_title"),
             "phase": data.get("phase"),
             "origin": data.get("origin", "curated"),
             "sponsor": data.get("sponsor"),
             "sponsor_verified": data.get("sponsor_verified", True),
             "verdict": self.verdict,
             "reasons": self.reasons,
-            "missing": [{"fact": key, "label": FACTS[key].label, "question": FACTS[key].question}
+            "missing": [{"fact": key, "label": FACTS[key].named, "question": FACTS[key].question}
                         for key in self.missing],
             "study_team_checks": self.study_team_checks,
             "sites": [{"name": s.name, "city": s.city, "country": s.country, "verified": s.verified,
@@ -282,10 +286,12 @@ def relevance(result: TrialResult, diagnoses: set[str] | frozenset[str]) -> floa
 
 def order_note(country: str | None) -> str:
     """The order of the results, in one sentence a patient can read."""
-    near = f", then those with a site in {country.strip()}" if country and country.strip() else ""
-    return ("Trials that may fit come first, ordered by how much of what they ask about (the condition first, "
-            "then tests and treatments) matches what you told me, then by how little is still unknown"
-            f"{near}.")
+    if country and country.strip():
+        return phrase("Trials that may fit come first, ordered by how much of what they ask about (the condition "
+                      "first, then tests and treatments) matches what you told me, then by how little is still "
+                      "unknown, then those with a site in {country}.", country=Country(country.strip()))
+    return phrase("Trials that may fit come first, ordered by how much of what they ask about (the condition first, "
+                  "then tests and treatments) matches what you told me, then by how little is still unknown.")
 
 
 def match(profile: Profile, trials: list[Trial], include_closed: bool = False,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.facts import FACTS, ValueRefused, fact
+from bot.i18n import phrase
 from bot.units import UnitError, convert, parse_quantity
 from bot.vocab import vocabulary
 
@@ -113,21 +114,24 @@ class Profile:
                 try:
                     number, parsed_unit = parse_quantity(value)
                 except UnitError:
-                    raise ValueRefused(key, f"I could not read {value!r} as a {definition.label}. "
-                                            f"For example: {definition.example}.") from None
+                    raise ValueRefused(key, phrase("I could not read '{value}' as a {label}. For example: {example}.",
+                                                   value=value, label=definition.named,
+                                                   example=definition.example_words)) from None
                 unit = unit or parsed_unit
                 value = number
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ValueRefused(key, f"The {definition.label} should be a number, for example {definition.example}.")
+                raise ValueRefused(key, phrase("The {label} should be a number, for example {example}.",
+                                               label=definition.named, example=definition.example_words))
             self.values[key] = definition.canonical(value, unit)
         elif definition.type == "bool":
             if not isinstance(value, bool):
-                raise ValueRefused(key, f"For {definition.label} I need a yes or a no.")
+                raise ValueRefused(key, phrase("For {label} I need a yes or a no.", label=definition.named))
             self.values[key] = value
         elif definition.type == "enum":
             text = str(value).strip().lower()
             if text not in definition.choices:
-                raise ValueRefused(key, f"For {definition.label} I can take one of: {', '.join(definition.choices)}.")
+                raise ValueRefused(key, phrase("For {label} I can take one of: {choices}.", label=definition.named,
+                                               choices=", ".join(definition.choices)))
             self.values[key] = text
         elif definition.type == "text":
             self.values[key] = str(value).strip()
@@ -179,7 +183,8 @@ def _days(text: Any, key: str) -> float:
         number, unit = parse_quantity(str(text).replace("ago", "").strip())
         return convert(number, unit or "day", "day")
     except UnitError:
-        raise ValueRefused(key, f"I could not read {text!r} as a length of time, e.g. '7 months'.") from None
+        raise ValueRefused(key, phrase("I could not read '{text}' as a length of time, e.g. '7 months'.",
+                                       text=text)) from None
 
 
 def _concepts(raw: Any, key: str, allow_drugs: bool) -> ConceptSet:

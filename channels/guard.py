@@ -20,6 +20,8 @@ from typing import Any
 import yaml
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
+from bot.i18n import marked, words
+
 DOMAIN = Path(__file__).resolve().parents[1] / "domain.yml"
 # A button's payload: "/intent" or "/intent{"entity": "value"}". Rasa parses any message starting with "/" as one,
 # and when it is malformed it logs a warning that quotes the whole message; such a message is read as plain text.
@@ -52,8 +54,14 @@ def _flat_strings(entities: str) -> bool:
         return False
     return isinstance(data, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in data.items())
 
-UNAVAILABLE = ("Sorry, I can't look up trials right now, so I couldn't read your last message. What you told me "
-               "before is kept: please send it again in a moment, and we'll go on where we were.")
+UNAVAILABLE = marked("Sorry, I can't look up trials right now, so I couldn't read your last message. What you told "
+                     "me before is kept: please send it again in a moment, and we'll go on where we were.")
+
+
+def language_metadata(metadata: Any) -> dict[str, str] | None:
+    """Of what a client sends with a message, only the language it asks for ("fr", "nl-BE"), if it is a short code."""
+    lang = metadata.get("lang") if isinstance(metadata, dict) else None
+    return {"lang": lang} if isinstance(lang, str) and re.fullmatch(r"[A-Za-z]{2}([-_][A-Za-z]{2,4})?", lang) else None
 
 
 def sent_count(channel: OutputChannel | None) -> int | None:
@@ -75,7 +83,8 @@ def never_silent(on_new_message: Callable[[UserMessage], Awaitable[Any]]
         result = await on_new_message(message)
         after = sent_count(message.output_channel)
         if before is not None and after == before and message.output_channel is not None:
-            await message.output_channel.send_text_message(message.sender_id, UNAVAILABLE)
+            lang = (message.metadata or {}).get("lang") if isinstance(message.metadata, dict) else None
+            await message.output_channel.send_text_message(message.sender_id, words(lang)(UNAVAILABLE))
         return result
 
     return handle

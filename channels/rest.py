@@ -1,4 +1,8 @@
-"""Rasa's REST channel, never silent (see channels/guard.py). credentials.yml names this class for `rest`."""
+"""Rasa's REST channel, never silent (see channels/guard.py), that takes the person's language from the request.
+
+A client may send `"metadata": {"lang": "fr"}` with a message (the widget does, over socket.io, as customData):
+only `lang` is kept, so nothing else a client sends reaches the tracker. credentials.yml names this class for `rest`.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,9 @@ from typing import Any
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint
+from sanic.request import Request
 
-from channels.guard import never_silent
+from channels.guard import language_metadata, never_silent
 
 
 class GuardedRestInput(RestInput):
@@ -19,3 +24,6 @@ class GuardedRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         return super().blueprint(never_silent(on_new_message))
+
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
+        return language_metadata((request.json or {}).get("metadata") if isinstance(request.json, dict) else None)

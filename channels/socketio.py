@@ -24,7 +24,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
-from channels.guard import never_silent
+from channels.guard import language_metadata, never_silent
 
 # Session ids are the widget's own random ids (or Rasa's uuid4 hex); anything else gets a fresh one.
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -91,6 +91,6 @@ class WidgetSocketIOInput(SocketIOInput):
                     metadata = {}
             await on_new_message(UserMessage(text if isinstance(text, str) else "", output_channel, sender_id,
                                              input_channel=self.name(),
-                                             metadata=metadata if isinstance(metadata, dict) else {}))
+                                             metadata=language_metadata(metadata) or {}))
 
         return blueprint

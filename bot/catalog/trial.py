@@ -17,6 +17,7 @@ import jsonschema
 import yaml
 
 from bot.criteria import Rule, RuleError, parse_rule
+from bot.i18n import Country, Month, Translated, all_of, marked, phrase
 from bot.vocab import vocabulary
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "trials" / "schema.json"
@@ -62,10 +63,12 @@ class Site:
 
     def display(self) -> str:
         """How a site is named to a person: never an invented or garbled hospital name."""
-        place = f"{self.city}, {self.country}"
+        place = phrase("{city}, {country}", city=self.city, country=Country(self.country))
         if not self.name:
-            return f"a site in {place} (name not confirmed)"
-        return f"{self.name}, {place}" + ("" if self.verified else " (not yet verified)")
+            return phrase("a site in {place} (name not confirmed)", place=place)
+        if self.verified:
+            return phrase("{name}, {place}", name=self.name, place=place)
+        return phrase("{name}, {place} (not yet verified)", name=self.name, place=place)
 
 
 @dataclass(frozen=True)
@@ -78,33 +81,39 @@ class Recruitment:
 
     def display(self) -> str:
         """"not yet recruiting; planned to open on 1 June 2026 in France"."""
-        words = self.status.replace("_", " ")
+        words = phrase(STATUS_WORDS.get(self.status, self.status.replace("_", " ")))
+        country = Country(self.country)
         stale = self.stale or self.start_passed(date.today())
         if stale and self.status in OPEN_STATUSES:
-            said = f"{words}, planned to open on {_format_date(self.start)}" if (
+            said = phrase("{status}, planned to open on {when}", status=words, when=_format_date(self.start)) if (
                 self.status == "not_yet_recruiting" and self.start) else words
-            return (f"status unknown in {self.country}, check with the study team "
-                    f"(the register says {said}, but {stale})")
+            return phrase("status unknown in {country}, check with the study team (the register says {said}, but "
+                          "{why})", country=country, said=said, why=stale)
         if not self.start:
-            return f"{words} in {self.country}"
+            return phrase("{status} in {country}", status=words, country=country)
         when = _format_date(self.start)
         if self.status == "not_yet_recruiting":
-            return f"{words}; planned to open on {when} in {self.country}"
-        return f"{words} in {self.country} (start {when})"
+            return phrase("{status}; planned to open on {when} in {country}", status=words, when=when, country=country)
+        return phrase("{status} in {country} (start {when})", status=words, country=country, when=when)
 
     def start_passed(self, today: date) -> str | None:
         """A trial still "not yet recruiting" after its planned start: the register has not caught up."""
         if self.status == "not_yet_recruiting" and self.start and _as_date(self.start) < today:
-            return "that date has passed"
+            return phrase("that date has passed")
         return None
+
+
+STATUS_WORDS = {"recruiting": marked("recruiting"), "not_yet_recruiting": marked("not yet recruiting"),
+                "active_not_recruiting": marked("active, not recruiting"), "completed": marked("completed"),
+                "suspended": marked("suspended"), "terminated": marked("terminated"), "withdrawn": marked("withdrawn"),
+                "enrolling_by_invitation": marked("enrolling by invitation"), "unknown": marked("unknown")}
 
 
 def _format_date(text: str) -> str:
     parts = [int(p) for p in text.split("-")]
     if len(parts) == 2:
-        return date(parts[0], parts[1], 1).strftime("%B %Y")
-    day = date(*parts)
-    return f"{day.day} {day.strftime('%B %Y')}"
+        return phrase("{month}", month=Month(parts[0], parts[1], 1))
+    return phrase("{day}", day=date(*parts))
 
 
 @dataclass(frozen=True)
@@ -131,6 +140,16 @@ class Trial:
     def countries(self) -> set[str]:
         return {s.country for s in self.sites} | {r.country for r in self.recruitment}
 
+    def text(self, name: str) -> Translated | None:
+        """A text for people (plain_title, summary, what_happens, visits...), with the languages the file gives;
+        plain_title falls back to the title."""
+        english = self.data.get(name) or (self.title if name == "plain_title" else None)
+        if not english:
+            return None
+        others = {lang: texts.get(name) or (texts.get("title") if name == "plain_title" else None)
+                  for lang, texts in (self.data.get("translations") or {}).items()}
+        return Translated(english, {lang: text for lang, text in others.items() if text})
+
 
 @lru_cache(maxsize=1)
 def _validator() -> jsonschema.Draft202012Validator:
@@ -149,11 +168,13 @@ def stale_reason(record: dict[str, Any], today: date) -> str | None:
     """See Trial.stale_reason; record holds the register's own dates."""
     reasons = []
     if record.get("completion") and _as_date(record["completion"]) < today:
-        kind = "actual" if record.get("completion_actual") else "estimated"
-        reasons.append(f"its {kind} completion date ({_format_date(record['completion'])}) has passed")
+        when = _format_date(record["completion"])
+        reasons.append(phrase("its actual completion date ({when}) has passed", when=when)
+                       if record.get("completion_actual") else
+                       phrase("its estimated completion date ({when}) has passed", when=when))
     if record.get("last_verified") and (today - _as_date(record["last_verified"])).days > STALE_AFTER_DAYS:
-        reasons.append(f"the record was last verified in {_format_date(record['last_verified'])}")
-    return " and ".join(reasons) or None
+        reasons.append(phrase("the record was last verified in {when}", when=_format_date(record["last_verified"])))
+    return all_of(reasons) or None
 
 
 def _where(path: Any) -> str:
@@ -200,9 +221,16 @@ def parse_trial(data: Any, source: str = "<memory>", validate: bool = True) -> T
                     rule = parse_rule(raw["rule"], f"{where}.rule")
                 except RuleError as error:
                     raise TrialFileError(source, f"{error.path} ({raw['id']})", error.message) from None
-            criteria.append(Criterion(raw["id"], kind, " ".join(raw["text"].split()), raw.get("label") or raw["id"],
+            label = Translated(raw.get("label") or raw["id"], {
+                lang: texts["criteria"][raw["id"]] for lang, texts in (data.get("translations") or {}).items()
+                if raw["id"] in (texts.get("criteria") or {})})
+            criteria.append(Criterion(raw["id"], kind, " ".join(raw["text"].split()), label,
                                       rule, raw.get("rule"), raw.get("manual"), raw.get("also_check"),
                                       raw.get("note"), raw.get("partial"), raw.get("origin", "curated")))
+    for lang, texts in (data.get("translations") or {}).items():
+        unknown = sorted(set(texts.get("criteria") or ()) - seen)
+        if unknown:
+            raise TrialFileError(source, f"translations.{lang}.criteria", f"no criterion with id {unknown[0]!r}")
     if data.get("population") and set(data["population"]) & {"min_age", "max_age", "sex"}:
         criteria.insert(0, _population_criterion(data["population"], source))
     sites = tuple(Site(s.get("name"), s["city"], s["country"], s["verified"], s.get("note")) for s in data["sites"])
@@ -252,7 +280,8 @@ def _population_criterion(population: dict[str, str], source: str) -> Criterion:
     except RuleError as error:
         raise TrialFileError(source, "population", error.message) from None
     text = "Limits stated in the register record: " + " ".join(words).rstrip(";") + "."
-    label = ("age and sex" if "sex" in population else "age") + " limits of the register record"
+    label = (phrase("age and sex limits of the register record") if "sex" in population
+             else phrase("age limits of the register record"))
     return Criterion("in0", "inclusion", text, label, rule, raw, None, None,
                      "not a line of the criteria text; taken from the record's age and sex fields")
 

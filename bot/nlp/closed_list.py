@@ -12,11 +12,16 @@ from __future__ import annotations
 
 from spacy.tokens import Doc, Span
 
-from bot.nlp.pipeline import NEGATION_CUES
+from bot.nlp.grammar import grammar
 
-# Words that may stand between "only"/"just" and the medicine without changing what "only" is about.
+# Words that may stand between "only"/"just" and the medicine without changing what "only" is about (English,
+# French, Dutch: "je ne prends que de l'hydroxyurée", "ik neem alleen hydroxyurea").
 _GAP_BEFORE = frozenset("""on taking take takes use uses using have has get gets getting receive receives receiving
-the a my her his their been now currently daily am is are 'm 's prescribed""".split())
+the a my her his their been now currently daily am is are 'm 's prescribed
+de du d' l' la le les un une mon ma mes son sa ses sous je il elle prends prend prenons reçoit reçois actuellement
+maintenant tous les jours
+ik hij zij ze neem neemt gebruik gebruikt krijg krijgt slik slikt het een mijn zijn haar nu momenteel
+dagelijks""".split())
 _MAX_GAP = 8
 _SENTENCE_END = frozenset({".", "!", "?", ";", "\n"})
 
@@ -49,7 +54,8 @@ def closes_medicine_list(ent: Span) -> bool:
     kind = ent.ent_id_
     if ent._.negated != (kind == "after_denied"):  # "not anything else" closes; a denied "only" does not
         return False
-    if ent.start > 0 and ent.doc[ent.start - 1].lower_ in NEGATION_CUES:  # "not only hydroxyurea but also..."
+    cues = grammar(ent.doc.lang_ if ent.doc.lang_ in ("fr", "nl") else "en").negation_cues
+    if ent.start > 0 and ent.doc[ent.start - 1].lower_ in cues:  # "not only hydroxyurea but also..."
         return False
     if kind == "before":
         return _next_medicine(ent) is not None or _previous_medicine(ent, 0) is not None

@@ -11,12 +11,16 @@ Numeric dates are read day first (12/03/2024 is 12 March), as written in the Eur
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, time
 from functools import lru_cache
 
 import dateparser
+from babel.dates import get_month_names
 
-LANGUAGES = ("en",)  # "fr" and "nl" are ready in dateparser too
+from bot.nlp.grammar import grammar
+
+LANGUAGES = ("en",)
 
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
@@ -29,9 +33,33 @@ _NOT_AFTER_A_DATE = r"(?!\s*(?:mg|mcg|µg|ug|g\b|ml|iu\b|units?\b|%|/|x\b|k\b|mm
 WHEN_WORDS = ("since", "from", "in", "on", "started", "began", "stopped", "ended")
 
 
-@lru_cache(maxsize=8)
-def _when(words: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(rf"\b(?:{'|'.join(words)})\s+(?:early\s+|late\s+|mid-?\s*)?({_DATE})\b" + _NOT_AFTER_A_DATE,
+# French and Dutch month names come from babel's locale data (wide and abbreviated, with and without accents).
+_EARLY = {"en": r"(?:early\s+|late\s+|mid-?\s*)?", "fr": r"(?:(?:le\s+)?(?:début|debut|fin|mi-?)\s*(?:de\s+|d')?)?",
+          "nl": r"(?:(?:begin|eind|half|medio)\s+)?"}
+
+
+@lru_cache(maxsize=4)
+def _month(lang: str) -> str:
+    if lang == "en":
+        return _MONTH
+    names = {n.lower().rstrip(".") for width in ("wide", "abbreviated")
+             for n in get_month_names(width, locale=lang).values()}
+    names |= {unicodedata.normalize("NFKD", n).encode("ascii", "ignore").decode() for n in names}
+    return rf"(?:{'|'.join(sorted((re.escape(n) for n in names), key=len, reverse=True))})\.?"
+
+
+@lru_cache(maxsize=4)
+def _date(lang: str) -> str:
+    if lang == "en":
+        return _DATE
+    day = r"(?:\d{1,2}(?:er|e|ste|de)?)"
+    return (rf"(?:(?:le\s+)?{day}\s+)?{_month(lang)}(?:\s+{_YEAR})?"
+            rf"|\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})|{_YEAR}")
+
+
+@lru_cache(maxsize=16)
+def _when(words: tuple[str, ...], lang: str = "en") -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{'|'.join(words)})\s+{_EARLY[lang]}({_date(lang)})\b" + _NOT_AFTER_A_DATE,
                       re.IGNORECASE)
 
 
@@ -49,11 +77,14 @@ def parse_date(phrase: str, base: date, languages: tuple[str, ...] = LANGUAGES) 
     return found.date() if found else None
 
 
-def date_days_ago(text: str, base: date | None = None, words: tuple[str, ...] = WHEN_WORDS) -> float | None:
-    """Days from the first date written after one of words ("since", "in"...) to base (negative when ahead)."""
+def date_days_ago(text: str, base: date | None = None, words: tuple[str, ...] | None = None,
+                  lang: str = "en") -> float | None:
+    """Days from the first date written after one of words ("since", "in"...; the language's own when not given)
+    to base (negative when ahead)."""
     base = base or today()
-    for match in _when(words).finditer(text):
-        when = parse_date(match.group(1), base)
+    words = words if words is not None else grammar(lang).when_words
+    for match in _when(words, lang).finditer(text):
+        when = parse_date(match.group(1), base, (lang,))
         if when is not None:
             return float((base - when).days)
     return None

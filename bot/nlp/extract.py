@@ -9,46 +9,53 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
+from babel import Locale
 from spacy.tokens import Doc, Span
 
 from bot.facts import FACTS, ValueRefused
+from bot.i18n import marked, phrase
 from bot.nlp import dates
 from bot.nlp.closed_list import closes_medicine_list
+from bot.nlp.grammar import grammar
 from bot.nlp.pipeline import pipeline
 from bot.nlp.spoken import normalise
 from bot.nlp.values import days_ago, read_ages, read_value_after, read_weights, span_days
 from bot.profile import MedicationUse, Profile
-from bot.vocab import vocabulary
+from bot.vocab import strip_accents, vocabulary
 
 MAX_CHARS = 2000
-_CAREGIVER = re.compile(r"\b(?:my|our)\s+(daughter|son|child|kid|baby|boy|girl|mother|mum|mom|father|dad|wife|"
-                        r"husband|partner|brother|sister|grandson|granddaughter|grandchild)\b", re.I)
-_CLINICIAN = re.compile(r"\b(?:the patient|my patient|pt|y/o|yo|referr\w*)\b", re.I)
-_RELATION_SEX = {"daughter": "female", "girl": "female", "mother": "female", "mum": "female", "mom": "female",
-                 "wife": "female", "sister": "female", "granddaughter": "female", "son": "male", "boy": "male",
-                 "father": "male", "dad": "male", "husband": "male", "brother": "male", "grandson": "male"}
-_PAST = re.compile(r"\b(stopped|discontinued|came off|ended|finished|received|took|had|given|got|was on|were on|"
-                   r"last dose|last given|previously|prior|before)\b", re.I)
-_STOPPED = re.compile(r"\b(stopped|discontinued|came off|ended|finished|quit)\b", re.I)
-_FOR = re.compile(r"\b(?:for|since|over)\s+(?:the\s+(?:last|past)\s+)?(.{1,20}?(?:days?|weeks?|months?|years?|"
-                  r"yrs?|mos?)(?:\s+and\s+(?:a\s+half|\S+\s+(?:months?|weeks?|days?)))?)\b", re.I)
-_STARTED = re.compile(r"\b(started|began|begun|starting|commenced|initiated|since)\b", re.I)
-_START_VERB = re.compile(r"\b(started|began|begun|starting|commenced|initiated)\b", re.I)
-_WAS = re.compile(r"\b(was|were|had been)\b", re.I)
-_BEFORE_ICU = re.compile(r"(.{1,20}?(?:days?|weeks?|months?|d|h|hours?))\s+(?:before|prior to|pre)\s+(?:the\s+)?"
-                         r"(?:p?icu|intensive care|admission|itu)", re.I)
-_FOLLOWING_SPAN = re.compile(r",\s*((?:for|since|over)\b[^;.!?\n,]*)", re.I)
-_WILLING = re.compile(r"\b(willing|agree|agrees|happy|ok|okay|fine)\b", re.I)
 _COUNTRIES = {"france": "France", "netherlands": "Netherlands", "the netherlands": "Netherlands",
               "holland": "Netherlands", "belgium": "Belgium", "germany": "Germany", "spain": "Spain",
               "italy": "Italy", "united states": "United States", "usa": "United States", "us": "United States",
               "united kingdom": "United Kingdom", "uk": "United Kingdom", "greece": "Greece", "poland": "Poland",
               "singapore": "Singapore", "canada": "Canada", "denmark": "Denmark", "norway": "Norway",
               "switzerland": "Switzerland", "austria": "Austria", "sweden": "Sweden"}
-_COUNTRY = re.compile(r"\b(?:in|from|near|live in|living in)\s+(" + "|".join(
-    sorted((re.escape(c) for c in _COUNTRIES), key=len, reverse=True)) + r")\b", re.I)
+# French and Dutch names of the same countries come from babel's locale data ("Pays-Bas", "Frankrijk").
+_TERRITORIES = {"France": "FR", "Netherlands": "NL", "Belgium": "BE", "Germany": "DE", "Spain": "ES", "Italy": "IT",
+                "United States": "US", "United Kingdom": "GB", "Greece": "GR", "Poland": "PL", "Singapore": "SG",
+                "Canada": "CA", "Denmark": "DK", "Norway": "NO", "Switzerland": "CH", "Austria": "AT",
+                "Sweden": "SE"}
+_EXTRA_COUNTRY_NAMES = {"fr": {"hollande": "Netherlands", "états-unis": "United States", "etats-unis": "United States",
+                               "angleterre": "United Kingdom"},
+                        "nl": {"holland": "Netherlands", "amerika": "United States", "engeland": "United Kingdom"}}
+
+
+@lru_cache(maxsize=3)
+def _countries(lang: str) -> tuple[dict[str, str], re.Pattern[str]]:
+    """Country names (lower case) to their English name, and the pattern of a country after a preposition."""
+    if lang == "en":
+        names = _COUNTRIES
+    else:
+        territories = Locale.parse(lang).territories
+        names = {territories[code].lower(): english for english, code in _TERRITORIES.items()}
+        names.update({strip_accents(n): e for n, e in names.items()})
+        names.update(_EXTRA_COUNTRY_NAMES[lang])
+    alternatives = "|".join(sorted((re.escape(c) for c in names), key=len, reverse=True))
+    words = grammar(lang).country_words
+    return names, re.compile(rf"\b(?:{words})\s+(?:la\s+|le\s+|l'|het\s+)?({alternatives})(?!\w)", re.I)
 _COUNT_FACTS = {"platelets", "neutrophils", "wbc"}
 # What one answer to a yes/no fact says about another: no infection now means none that keep coming back, and
 # being in a drug trial means being in a trial.
@@ -75,10 +82,12 @@ class Extraction:
 class _Reader:
     """Collects facts from one document; each method handles one kind of entity."""
 
-    def __init__(self, text: str, doc: Doc, today: date) -> None:
+    def __init__(self, text: str, doc: Doc, today: date, lang: str = "en") -> None:
         self.text = text
         self.doc = doc
         self.today = today
+        self.lang = lang
+        self.grammar = grammar(lang)
         self.profile = Profile()
         self.problems: list[ValueRefused] = []
         self.found: list[str] = []
@@ -105,18 +114,19 @@ class _Reader:
 
     def lab(self, ent: Span) -> None:
         key = ent.ent_id_
-        reading = read_value_after(self.text, ent.end_char)
+        reading = read_value_after(self.text, ent.end_char, self.lang)
         if reading is None:
             if not ent._.negated and key != "weight":
                 definition = FACTS[key]
-                self.problems.append(ValueRefused(
-                    key, f"I couldn't read a number for the {definition.label}. For example: {definition.example}."))
+                self.problems.append(ValueRefused(key, phrase(
+                    "I couldn't read a number for the {label}. For example: {example}.", label=definition.named,
+                    example=definition.example_words)))
             return
         self.used.append((ent.start_char, reading.end))
         if reading.unknown_unit:
-            self.problems.append(ValueRefused(
-                key, f"I don't know the unit {reading.unknown_unit!r} for the {FACTS[key].label}. "
-                     f"For example: {FACTS[key].example}."))
+            self.problems.append(ValueRefused(key, phrase(
+                "I don't know the unit '{unit}' for the {label}. For example: {example}.", unit=reading.unknown_unit,
+                label=FACTS[key].named, example=FACTS[key].example_words)))
             return
         unit = reading.unit
         if unit is None and key in _COUNT_FACTS and reading.number >= 1000:
@@ -128,7 +138,7 @@ class _Reader:
         self.set(key, reading.number, unit)
 
     def symptom(self, ent: Span) -> None:
-        reading = read_value_after(self.text, ent.end_char)
+        reading = read_value_after(self.text, ent.end_char, self.lang)
         if reading and (reading.out_of_ten or reading.unit is None) and not ent._.negated:
             self.used.append((ent.start_char, reading.end))
             self.set(ent.ent_id_, reading.number)
@@ -141,13 +151,13 @@ class _Reader:
         if key == "contraception" and not ent._.negated:
             start, _ = self.clause_of(ent)
             before = self.text[start:ent.start_char].lower()
-            value = not re.search(r"\b(won'?t|will not|unwilling|refuses?|doesn'?t want|do not want)\b", before)
+            value = not self.grammar.unwilling.search(before)
         implied = _IMPLIES.get((key, value))
         if implied and implied[0] not in self.profile.values:
             self.set(*implied)
         if f"{key}_days_ago" in FACTS and value:  # "in the ICU since 2 days ago", "radiotherapy 3 months ago"
             start, end = self.clause_of(ent)
-            ago = days_ago(self.text[start:end])
+            ago = days_ago(self.text[start:end], self.lang)
             if ago is not None:
                 self.set(f"{key}_days_ago", ago)
         self.set(key, value)
@@ -172,7 +182,10 @@ class _Reader:
             self.found.append("allergies")
             return
         self.found.append("medications")
-        if ent._.negated and not _STOPPED.search(self.text[self.clause_of(ent)[0]:ent.start_char]):
+        start, end = self.clause_of(ent)
+        # "stopped" before the name in English; in Dutch also after it ("ik gebruik geen Ascal meer")
+        said = self.text[start:ent.start_char] if self.lang == "en" else self.text[start:end]
+        if ent._.negated and not self.grammar.stopped.search(said):
             self.profile.medications.denied.add(code)
             return
         self.profile.medications.add(self._timing(ent, drugs))
@@ -183,46 +196,50 @@ class _Reader:
         later = [d.start_char for d in drugs if d.start_char >= ent.end_char and d.start_char < end]
         window = self.text[max(earlier, default=start): min(later, default=end)]
         use = MedicationUse(drug=ent.ent_id_)
-        before_icu = _BEFORE_ICU.search(window)
+        g = self.grammar
+        before_icu = g.before_icu.search(window)
         if before_icu:
-            use.days_before_icu = span_days(before_icu.group(1))
+            use.days_before_icu = span_days(before_icu.group(1), self.lang)
             use.current = False
             return use
-        stopped = _STOPPED.search(window)
+        stopped = g.stopped.search(window)
         if stopped:
             use.current = False
             after = window[stopped.end():]
             stop = self._date_days_ago(after, "stopped")
-            use.stopped_days_ago = stop if stop is not None else span_days(after) or span_days(window)
+            use.stopped_days_ago = stop if stop is not None else (span_days(after, self.lang)
+                                                                  or span_days(window, self.lang))
             return use
-        duration = _FOR.search(window)
+        duration = g.duration.search(window)
         started = self._started_days_ago(window, duration)
         if started is None and not duration and not later:
             # "hydroxyurea, for about three years I think": the time span in the next comma clause
-            follow = _FOLLOWING_SPAN.match(self.text[end:])
+            follow = g.following_span.match(self.text[end:])
             if follow and not any(d.start_char >= end and d.start_char < end + follow.end() for d in drugs):
                 window = follow.group(1)
-                duration = _FOR.search(window)
+                duration = g.duration.search(window)
                 started = self._started_days_ago(window, duration)
         if started is not None or duration:
             use.started_days_ago = started
-            use.current = not _WAS.search(window)
+            use.current = not g.was.search(window)
             return use
-        if _PAST.search(window):
+        if g.past.search(window):
             use.current = False
-            use.stopped_days_ago = span_days(window)
+            use.stopped_days_ago = span_days(window, self.lang)
             return use
         use.current = True
         return use
 
-    def _date_days_ago(self, text: str, what: str, words: tuple[str, ...] = dates.WHEN_WORDS) -> float | None:
+    def _date_days_ago(self, text: str, what: str, words: tuple[str, ...] | None = None) -> float | None:
         """Days since a calendar date in text; a date still ahead is a problem to show, not a fact."""
-        days = dates.date_days_ago(text, self.today, words)
+        days = dates.date_days_ago(text, self.today, words, self.lang)
         if days is not None and days < 0:
             if not any(p.fact == "medications" for p in self.problems):
-                self.problems.append(ValueRefused(
-                    "medications", f"The date it {what} seems to be in the future. Could you check it? "
-                                   "For example: 'since March 2024' or 'for 8 months'."))
+                template = (marked("The date it stopped seems to be in the future. Could you check it? For example: "
+                                   "'since March 2024' or 'for 8 months'.") if what == "stopped" else
+                            marked("The date it started seems to be in the future. Could you check it? For example: "
+                                   "'since March 2024' or 'for 8 months'."))
+                self.problems.append(ValueRefused("medications", phrase(template)))
             return None
         return days
 
@@ -230,12 +247,13 @@ class _Reader:
         """A start as a date ("since March 2024", "started it in 2023"), a span ("for 8 months") or a time ago
         ("started it 3 months ago"), in that order. Without a verb of starting only "since" and "from" date a
         start: in "hydroxyurea for PV diagnosed in 2019" the year is the diagnosis's."""
-        words = dates.WHEN_WORDS if _START_VERB.search(window) else ("since", "from")
+        g = self.grammar
+        words = g.when_words if g.start_verb.search(window) else g.start_when_words
         days = self._date_days_ago(window, "started", words)
         if days is None and duration:
-            days = span_days(duration.group(1))
-        if days is None and _STARTED.search(window):
-            days = days_ago(window)
+            days = span_days(duration.group(1), self.lang)
+        if days is None and g.started.search(window):
+            days = days_ago(window, self.lang)
         return days
 
     def drug_class(self, ent: Span) -> None:
@@ -244,7 +262,7 @@ class _Reader:
             self.found.append("medications")
 
     def ages_and_weights(self) -> None:
-        ages = [a for a in read_ages(self.text) if not any(s <= a.start < e for s, e in self.used)]
+        ages = [a for a in read_ages(self.text, self.lang) if not any(s <= a.start < e for s, e in self.used)]
         for age in ages[:1]:
             self.set("age", age.years_or_count, age.unit)
             if age.sex:
@@ -256,19 +274,21 @@ class _Reader:
                     break
 
     def speaker_and_relation(self) -> tuple[str, str | None]:
-        relation = _CAREGIVER.search(self.text)
+        g = self.grammar
+        relation = g.caregiver.search(self.text)
         if relation:
-            who = relation.group(1).lower()
-            sex = _RELATION_SEX.get(who)
+            who = g.relations.get(relation.group(1).lower(), relation.group(1).lower())
+            sex = g.relation_sex.get(who)
             if sex and "sex" not in self.profile.values:
                 self.set("sex", sex)
             return "caregiver", who
-        return ("clinician" if _CLINICIAN.search(self.text) else "self"), None
+        return ("clinician" if g.clinician.search(self.text) else "self"), None
 
     def country(self) -> None:
-        match = _COUNTRY.search(self.text)
+        names, pattern = _countries(self.lang)
+        match = pattern.search(self.text)
         if match:
-            self.set("country", _COUNTRIES[match.group(1).lower()])
+            self.set("country", names[match.group(1).lower()])
 
 
 # Words before a disease name that leave it what it says ("known hypertension", "uncontrolled diabetes").
@@ -288,20 +308,23 @@ def _qualified_elsewhere(ent: Span) -> bool:
             and re.search(r"(?:ary|al|ic|ous|ive|ial|ar|ile)$", before.lower_) is not None)
 
 
-def extract(text: str, today: date | None = None) -> Extraction:
-    """Read every fact a message states; impossible values come back as problems, not facts.
+def extract(text: str, today: date | None = None, lang: str = "en") -> Extraction:
+    """Read every fact a message states, reading it as lang ("en", "fr" or "nl"); impossible values come back as
+    problems, not facts.
 
     Number words become digits first (bot.nlp.spoken), so every reader sees one normalised text. Dates are
-    counted back from today (dates.today() unless given).
+    counted back from today (dates.today() unless given). Names of diagnoses, medicines and labs are known in all
+    three languages whatever lang is; the grammar words around them (negation, doubt, ages, time) are lang's.
     """
     problems: list[ValueRefused] = []
     if len(text) > MAX_CHARS:
-        problems.append(ValueRefused("message", f"That message is very long; I read only the first {MAX_CHARS} "
-                                                "characters. Could you send the rest in a shorter message?"))
+        problems.append(ValueRefused("message", phrase(
+            "That message is very long; I read only the first {count} characters. Could you send the rest in a "
+            "shorter message?", count=MAX_CHARS)))
         text = text[:MAX_CHARS]
-    text = normalise(_MARKUP.sub(" ", text).replace("μ", "µ"))
-    doc = pipeline()(text)
-    reader = _Reader(text, doc, today or dates.today())
+    text = normalise(_MARKUP.sub(" ", text).replace("μ", "µ"), lang)
+    doc = pipeline(lang)(text)
+    reader = _Reader(text, doc, today or dates.today(), lang)
     reader.problems.extend(problems)
     drugs = [e for e in doc.ents if e.label_ == "DRUG"]
     for ent in doc.ents:

@@ -8,20 +8,51 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
+from babel.numbers import NumberFormatError, parse_decimal
+
+from bot.nlp.grammar import Grammar, grammar
 from bot.nlp.spoken import normalise
 from bot.units import known_unit, parse_number
 
 NUMBER = r"(?<![\w.])(-?\d+(?:[.,]\d+)*)(k\b)?"
-_FILLER = r"(?:\s*(?:[:=~≈]|of|is|was|were|are|at|about|around|approx\.?|approximately|now|currently|today|" \
-          r"score|sepsis score|level|levels|count|vas|value|only|just|\(|\)|-(?=\s))\s*)*"
-_VALUE_AFTER = re.compile(r"^" + _FILLER + r"\s*" + NUMBER, re.IGNORECASE)
-_OUT_OF_TEN = re.compile(r"^\s*(?:/\s*10|out of\s*10|on\s*10)\b", re.IGNORECASE)
+# French and Dutch also group thousands with a space ("380 000", also the no-break spaces babel writes).
+_LOCAL_NUMBER = r"(?<![\w.,])(-?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d.,])|-?\d+(?:[.,]\d+)*)(k\b)?"
+_OUT_OF_TEN = re.compile(r"^\s*(?:/\s*10|out of\s*10|on\s*10|sur\s*10|op\s*10|van de\s*10|uit\s*10)\b",
+                         re.IGNORECASE)
+_LOCALES = {"fr": "fr_FR", "nl": "nl_NL"}
+_DOT_THOUSANDS = re.compile(r"-?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+
+
+@lru_cache(maxsize=4)
+def _value_after(lang: str) -> re.Pattern[str]:
+    filler = rf"(?:\s*(?:{grammar(lang).value_filler})\s*)*"
+    return re.compile(r"^" + filler + r"\s*" + (NUMBER if lang == "en" else _LOCAL_NUMBER), re.IGNORECASE)
+
+
+def parse_local_number(raw: str, lang: str = "en") -> float | None:
+    """A number as written in the language, None when it cannot be read without guessing.
+
+    English keeps bot.units.parse_number ("150,000" thousands, "2,5" a decimal comma). In French and Dutch a comma
+    is the decimal mark and babel's locale data reads it ("16,5", "1.234,5"). A dot is read as people type it:
+    followed by exactly three digits it groups thousands ("3.200", "380.000", as written in the Netherlands and often
+    in France); otherwise it is a decimal point typed on an English keyboard ("10.2"). A comma followed by exactly
+    three digits and nothing else ("3,200") is left unread: a decimal in French or Dutch, thousands in English.
+    """
+    if lang == "en":
+        return parse_number(raw)
+    text = re.sub(r"[ \u00a0\u202f]", "", raw.strip())
+    if _DOT_THOUSANDS.fullmatch(text):
+        text = text.replace(".", "")
+    elif re.fullmatch(r"-?\d{1,3},\d{3}", text) or text.count(".") > 1 or ("." in text and "," in text):
+        return None
+    try:
+        return float(parse_decimal(text.replace(".", ","), locale=_LOCALES[lang], strict=True))
+    except (NumberFormatError, KeyError):
+        return None
 _UNIT_LIKE = re.compile(r"^[A-Za-zµμ%/^*0-9³]+$")
 
-# The words for a count that text2num leaves alone (bot.nlp.spoken): determiners, and "a couple of".
-_COUNT_WORDS = {"a": 1.0, "an": 1.0, "one": 1.0, "a couple of": 2.0, "couple of": 2.0}
-_COUNT = r"(\d+(?:[.,]\d+)?|an?(?:\s+couple\s+of)?|couple\s+of|one)"
 
 
 @dataclass
@@ -57,12 +88,15 @@ def read_unit(text: str) -> tuple[str | None, int, str | None]:
     return None, 0, None
 
 
-def read_value_after(text: str, start: int) -> Reading | None:
+def read_value_after(text: str, start: int, lang: str = "en") -> Reading | None:
     """The number (and unit) that follows a term at text[start:], within a few filler words."""
-    match = _VALUE_AFTER.match(text[start:])
+    match = _value_after(lang).match(text[start:])
     if not match:
         return None
-    number = parse_number(match.group(1)) * (1000 if match.group(2) else 1)
+    value = parse_local_number(match.group(1), lang)
+    if value is None:
+        return None
+    number = value * (1000 if match.group(2) else 1)
     rest_at = start + match.end()
     ten = _OUT_OF_TEN.match(text[rest_at:])
     if ten:
@@ -71,57 +105,74 @@ def read_value_after(text: str, start: int) -> Reading | None:
     return Reading(number, unit, rest_at + used, unknown)
 
 
-_UNIT = r"(days?|d|weeks?|wks?|months?|mos?|years?|yrs?|y)"
-_SPAN = re.compile(rf"\b{_COUNT}\s*[- ]?\s*{_UNIT}\b", re.IGNORECASE)
-# "half a year", "a year and a half", "2 and a half years", "1 year and 6 months" read whole, before _SPAN.
-_HALF = re.compile(rf"\bhalf\s+an?\s+{_UNIT}\b", re.IGNORECASE)
-_AND_A_HALF = re.compile(rf"\b{_COUNT}\s+(?:and\s+a\s+half\s+{_UNIT}|{_UNIT}\s+and\s+a\s+half)\b", re.IGNORECASE)
-_TWO_PARTS = re.compile(rf"\b{_COUNT}\s*{_UNIT}\s+and\s+{_COUNT}\s*{_UNIT}\b", re.IGNORECASE)
-_DAYS = {"d": 1, "day": 1, "w": 7, "wk": 7, "week": 7, "mo": 365.25 / 12, "month": 365.25 / 12, "y": 365.25,
-         "yr": 365.25, "year": 365.25}
-_RELATIVE = (("yesterday", 1.0), ("today", 0.0), ("last week", 7.0), ("last month", 365.25 / 12),
-             ("last year", 365.25), ("this week", 3.0), ("this morning", 0.0))
+@dataclass(frozen=True)
+class _SpanPatterns:
+    span: re.Pattern[str]
+    two_parts: re.Pattern[str]
 
 
-def _unit_days(unit: str) -> float:
-    unit = unit.lower().rstrip("s") or "s"
-    return _DAYS.get(unit, _DAYS.get(unit[:2], 1.0))
+@lru_cache(maxsize=4)
+def _span_patterns(lang: str) -> _SpanPatterns:
+    g = grammar(lang)
+    unit, count = g.unit_re, g.count_re
+    return _SpanPatterns(re.compile(rf"\b{count}\s*[- ]?\s*{unit}\b", re.IGNORECASE),
+                         re.compile(rf"\b{count}\s*{unit}\s+{g.conjunction}\s+{count}\s*{unit}\b", re.IGNORECASE))
 
 
-def _count(raw: str) -> float:
-    """A count written as digits or as a word text2num leaves alone ("a", "one", "a couple of")."""
+def _unit_days(unit: str, g: Grammar | None = None) -> float:
+    """Days in a unit of time; English also reads its abbreviations by their first letters ("mos", "wks")."""
+    g = g or grammar("en")
+    lower = unit.lower()
+    if g.lang != "en":
+        return g.time_units.get(lower, g.time_units.get(lower.rstrip("s"), 1.0))
+    lower = lower.rstrip("s") or "s"
+    return g.time_units.get(lower, g.time_units.get(lower[:2], 1.0))
+
+
+def _count(raw: str, g: Grammar | None = None) -> float:
+    """A count written as digits or as a word text2num leaves alone ("a", "one", "a couple of", "un", "een")."""
+    g = g or grammar("en")
     words = " ".join(raw.lower().split())
-    return _COUNT_WORDS[words] if words in _COUNT_WORDS else parse_number(raw)
+    if words in g.count_words:
+        return g.count_words[words]
+    value = parse_local_number(raw, g.lang)
+    return value if value is not None else parse_number(raw)
 
 
-def _compound_days(text: str) -> float | None:
-    """Spans written in two parts: "half a year", "2 and a half years", "1 year and 6 months"."""
-    half = _HALF.search(text)
+def _compound_days(text: str, g: Grammar) -> float | None:
+    """Spans written in two parts: "half a year", "2 and a half years", "1 year and 6 months", "anderhalf jaar"."""
+    if g.one_and_a_half is not None:
+        one_half = g.one_and_a_half.search(text)
+        if one_half:
+            return 1.5 * _unit_days(one_half.group(1), g)
+    half = g.half.search(text)
     if half:
-        return 0.5 * _unit_days(half.group(1))
-    and_half = _AND_A_HALF.search(text)
+        return 0.5 * _unit_days(half.group(1), g)
+    and_half = g.and_a_half.search(text)
     if and_half:
-        return (_count(and_half.group(1)) + 0.5) * _unit_days(and_half.group(2) or and_half.group(3))
-    two = _TWO_PARTS.search(text)
-    if two and _unit_days(two.group(4)) < _unit_days(two.group(2)):  # "1 year and 6 months", not two spans
-        return _count(two.group(1)) * _unit_days(two.group(2)) + _count(two.group(3)) * _unit_days(two.group(4))
+        return (_count(and_half.group(1), g) + 0.5) * _unit_days(and_half.group(2) or and_half.group(3), g)
+    two = _span_patterns(g.lang).two_parts.search(text)
+    if two and _unit_days(two.group(4), g) < _unit_days(two.group(2), g):  # "1 year and 6 months", not two spans
+        return (_count(two.group(1), g) * _unit_days(two.group(2), g)
+                + _count(two.group(3), g) * _unit_days(two.group(4), g))
     return None
 
 
-def span_days(text: str) -> float | None:
-    """"7 months", "six months", "half a year" → days; "last month", "yesterday" too."""
-    text = normalise(text)
+def span_days(text: str, lang: str = "en") -> float | None:
+    """"7 months", "six months", "half a year" → days; "last month", "yesterday" too (in the given language)."""
+    g = grammar(lang)
+    text = normalise(text, lang)
     lower = text.lower()
-    for phrase, days in _RELATIVE:
+    for phrase, days in g.relative_days:
         if phrase in lower:
             return days
-    compound = _compound_days(text)
+    compound = _compound_days(text, g)
     if compound is not None:
         return compound
-    match = _SPAN.search(text)
+    match = _span_patterns(lang).span.search(text)
     if not match:
         return None
-    return _count(match.group(1)) * _unit_days(match.group(2))
+    return _count(match.group(1), g) * _unit_days(match.group(2), g)
 
 
 # "I'm 12 weeks pregnant" is the pregnancy's term, not the person's age.
@@ -159,28 +210,41 @@ class AgeReading:
     end: int
 
 
-def read_ages(text: str) -> list[AgeReading]:
+def read_ages(text: str, lang: str = "en") -> list[AgeReading]:
     """Every age statement, with the unit said (years when none is)."""
     found: list[AgeReading] = []
-    for index, pattern in enumerate(_AGE_PATTERNS):
+    patterns = _AGE_PATTERNS if lang == "en" else grammar(lang).ages
+    for index, pattern in enumerate(patterns):
         for match in pattern.finditer(text):
             if any(a.start <= match.start() < a.end for a in found):
                 continue
             groups = [g for g in match.groups() if g is not None]
             if not groups:
                 continue
-            number = parse_number(groups[0])
+            number = parse_local_number(groups[0], lang)
+            if number is None:
+                continue
             word = (groups[1] if len(groups) > 1 else "").lower()
             sex = None
-            if index == 2:
+            if index == 2 and lang == "en":
                 sex = "male" if groups[1] == "M" else "female"
                 word = "year"
-            unit = "year"
-            for prefix, name in (("mo", "month"), ("w", "week"), ("d", "day")):
-                if word.startswith(prefix):
-                    unit = name
+            unit = _age_unit(word, lang)
             found.append(AgeReading(number, unit, sex, match.start(), match.end()))
     return found
+
+
+_AGE_UNIT_PREFIXES = {"en": (("mo", "month"), ("w", "week"), ("d", "day")),
+                      "fr": (("mois", "month"), ("sem", "week"), ("j", "day")),
+                      "nl": (("maand", "month"), ("mnd", "month"), ("we", "week"), ("dag", "day"))}
+
+
+def _age_unit(word: str, lang: str) -> str:
+    """The unit of an age from the word said after it (years when none is)."""
+    for prefix, name in _AGE_UNIT_PREFIXES[lang]:
+        if word.startswith(prefix):
+            return name
+    return "year"
 
 
 _WEIGHT = re.compile(r"(?<![\w.])(-?\d+(?:[.,]\d+)?)\s*(kg|kgs|kilos?|kilograms?|lbs?|pounds?)\b", re.I)
@@ -191,21 +255,27 @@ def read_weights(text: str) -> list[tuple[float, str, int, int]]:
     return [(parse_number(m.group(1)), m.group(2), m.start(), m.end()) for m in _WEIGHT.finditer(text)]
 
 
-_DAYS_AGO = re.compile(rf"\b{_COUNT}\s*(days?|weeks?|months?|years?|hours?|hrs?)\s+ago\b", re.I)
 _DAYS_PER = {"week": 7.0, "month": 30.4375, "year": 365.25, "h": 1 / 24}
+_TONIGHT = {"en": ("today", "this morning", "tonight"), "fr": ("aujourd'hui", "ce matin", "ce soir", "cette nuit"),
+            "nl": ("vandaag", "vanochtend", "vanmorgen", "vanavond", "vannacht")}
+_YESTERDAY = {"en": ("yesterday",), "fr": ("avant-hier", "hier"), "nl": ("eergisteren", "gisteren")}
 
 
-def days_ago(text: str) -> float | None:
-    """"2 days ago", "three months ago", "yesterday", "today" → days."""
-    text = normalise(text)
-    match = _DAYS_AGO.search(text)
+def days_ago(text: str, lang: str = "en") -> float | None:
+    """"2 days ago", "three months ago", "yesterday", "today" → days ("il y a 2 jours", "2 dagen geleden")."""
+    g = grammar(lang)
+    text = normalise(text, lang)
+    match = g.ago.search(text)
     if match:
         unit = match.group(2).lower()
-        return _count(match.group(1)) * next((days for prefix, days in _DAYS_PER.items() if unit.startswith(prefix)),
-                                             1.0)
+        if lang == "en":
+            return _count(match.group(1)) * next((days for prefix, days in _DAYS_PER.items()
+                                                  if unit.startswith(prefix)), 1.0)
+        return _count(match.group(1), g) * _unit_days(unit, g)
     lower = text.lower()
-    if "yesterday" in lower:
-        return 1.0
-    if "today" in lower or "this morning" in lower or "tonight" in lower:
+    for word in _YESTERDAY[lang]:
+        if word in lower:
+            return dict(g.relative_days).get(word, 1.0)
+    if any(word in lower for word in _TONIGHT[lang]):
         return 0.0
     return None

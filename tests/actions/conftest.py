@@ -27,7 +27,7 @@ for _seed in SEEDS:
 os.environ["TRIALBOT_TRIALS_DIR"] = str(_SEED_DIR)
 
 from actions import catalog as catalog_module  # noqa: E402
-from actions import dialogue  # noqa: E402
+from actions import dialogue, said  # noqa: E402
 from actions.catalog import catalogue  # noqa: E402
 
 FORM = "trial_form"
@@ -35,14 +35,15 @@ REQUIRED = ("consent", "matching_done")
 OUTSIDE = {"show_results": "action_show_results", "show_more": "action_show_results",
            "forget_me": "action_forget", "ask_about_drug": "action_trial_info",
            "ask_what_happens": "action_trial_info", "ask_sites": "action_trial_info",
-           "ask_how_to_join": "action_trial_info", "ask_what_is_trial": "utter_what_is_trial",
-           "help": "utter_help", "out_of_scope": "utter_out_of_scope", "abuse": "utter_abuse",
-           "goodbye": "utter_goodbye", "thank": "utter_you_are_welcome", "deny": "action_what_next",
+           "ask_how_to_join": "action_trial_info", "ask_what_is_trial": "action_say_what_is_trial",
+           "help": "action_say_help", "out_of_scope": "action_say_out_of_scope", "abuse": "action_say_abuse",
+           "goodbye": "action_say_goodbye", "thank": "action_say_you_are_welcome", "deny": "action_what_next",
            "dont_know": "action_what_next", "nlu_fallback": "action_fallback"}
 ACTIONS = {a().name(): a() for a in (dialogue.ActionReadMessage, dialogue.ValidateTrialForm, dialogue.ActionAskConsent,
                                      dialogue.ActionAskMatchingDone, dialogue.ActionShowResults,
                                      dialogue.ActionTrialInfo, dialogue.ActionForget, dialogue.ActionStartOver,
                                      dialogue.ActionFallback, dialogue.ActionWhatNext)}
+ACTIONS.update({action.name(): action for action in (cls() for cls in said.ActionSay.__subclasses__())})
 
 
 class Chat:
@@ -63,8 +64,6 @@ class Chat:
     def run(self, name: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Run one action; apply its slot events; return (messages, events)."""
         self.ran.append(name)
-        if name.startswith("utter_"):
-            return [{"response": name}], []
         dispatcher = CollectingDispatcher()
         events = asyncio.run(ACTIONS[name].run(dispatcher, self.tracker(), {}))
         for event in events:
@@ -74,9 +73,12 @@ class Chat:
                 dispatcher.messages += self.say_form()
         return dispatcher.messages, events
 
-    def say(self, text: str, intent: str, entities: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    def say(self, text: str, intent: str, entities: list[dict[str, Any]] | None = None,
+            lang: str | None = None) -> list[dict[str, Any]]:
+        """One message; lang is what a widget sends as the page's language (message metadata)."""
         self.clock += 1
-        self.message = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or []}
+        self.message = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or [],
+                        "metadata": {"lang": lang} if lang else {}}
         self.events.append({"event": "user", "text": text, "timestamp": self.clock, "parse_data": self.message})
         self.run("action_read_message")
         self.ran = []
@@ -91,7 +93,7 @@ class Chat:
                 intent in ("greet", "affirm") and self.slots.get("consent") is not True):
             return self.say_form()
         if intent in ("greet", "affirm"):
-            return self.run("utter_greet_again" if intent == "greet" else "action_what_next")[0]
+            return self.run("action_say_greet_again" if intent == "greet" else "action_what_next")[0]
         return self.run(OUTSIDE[intent])[0]
 
     def say_form(self, in_loop: bool = False) -> list[dict[str, Any]]:
@@ -106,7 +108,7 @@ class Chat:
             if intent == "start_over":
                 messages += self.run("action_start_over")[0]
             else:
-                messages += self.run(OUTSIDE.get(intent, "utter_greet_again"))[0]
+                messages += self.run(OUTSIDE.get(intent, "action_say_greet_again"))[0]
             if intent in ("forget_me", "goodbye"):
                 self.loop = None
                 self.slots["requested_slot"] = None

@@ -356,10 +356,10 @@ def test_visits_of_the_paediatric_trial(chat):
 def test_out_of_scope_and_abuse_during_questions(consented):
     chat = consented
     text = chat.text(chat.say("what's the weather?", "out_of_scope"))
-    assert "utter_out_of_scope" in chat.ran
+    assert "action_say_out_of_scope" in chat.ran
     assert "diagnosed" in text  # then the question again
     chat.say("you're useless", "abuse")
-    assert "utter_abuse" in chat.ran
+    assert "action_say_abuse" in chat.ran
 
 
 # --- wording ------------------------------------------------------------------------------------------------------

@@ -182,3 +182,65 @@ def test_the_seed_trials_facts_in_everyday_words(rasa_url):
     parent.say("my daughter is 7, she has ALL and is in the PICU")
     text = parent.say("she is already enrolled in another drug study")
     assert "taking part in another trial: yes" in text
+
+
+# --- in French and in Dutch (issue 10) ---------------------------------------------------------------------------
+
+def _recruitment_words(trial_id: str, lang: str) -> list[str]:
+    """How the trial's recruitment reads in that language, from the trial file and the catalogue."""
+    from bot.catalog.trial import read_trial_file
+    from bot.i18n import localise
+
+    trial = read_trial_file(ROOT / "trials" / f"{trial_id}.yaml")
+    return [localise(r.display(), lang) for r in trial.recruitment]
+
+
+def test_a_french_adult_with_polycythaemia_vera_near_brest(rasa_url):
+    from bot.facts import FACTS
+    from bot.i18n import YOU, words
+
+    _ = words("fr")
+    chat = Conversation(rasa_url)
+    consent = chat.say("Bonjour, j'ai une maladie de Vaquez et j'habite près de Brest. Y a-t-il un essai pour moi ?")
+    assert _("Yes, go on") not in consent and _("Hello!") in consent, consent
+    question = chat.say("oui, d'accord")
+    assert _.ctx(YOU, FACTS["age"].question) in question, question
+    chat.say("j'ai 63 ans")
+    chat.say("je prends de l'hydroxyurée depuis deux ans")
+    chat.say("mes plaquettes ne se sont jamais normalisées")
+    chat.say("plaquettes à 480 000")
+    answer = chat.say("afficher les résultats")
+    assert "2025-523921-17-00" in answer and "Brest" in answer, answer
+    assert any(words in answer for words in _recruitment_words("2025-523921-17-00", "fr")), answer
+    assert "Here is what I found" not in answer and "Still unknown" not in answer
+    never_eligible(answer)
+
+
+def test_a_dutch_parent_of_a_child_with_leukaemia_in_intensive_care(rasa_url):
+    from bot.i18n import words
+
+    _ = words("nl")
+    chat = Conversation(rasa_url)
+    consent = chat.say("Hallo, mijn zoon van 6 heeft leukemie en ligt op de IC. Is er een studie voor hem?")
+    assert _("Hello!") in consent, consent
+    question = chat.say("ja, graag")
+    assert _("your {relation}", relation=_("son")) in question, question
+    chat.say("de Phoenix score is 3")
+    chat.say("ferritine 3.200")
+    answer = chat.say("laat de resultaten zien")
+    assert "2025-524541-27-00" in answer and "Utrecht" in answer, answer
+    assert any(words in answer for words in _recruitment_words("2025-524541-27-00", "nl")), answer
+    assert "Here is what I found" not in answer
+    never_eligible(answer)
+    forgotten = chat.say("vergeet mij")
+    assert _("Done: I've deleted everything you told me in this conversation. If you'd like to look for trials "
+             "again, say \"start\".") in forgotten
+
+
+def test_the_language_the_page_asks_for_wins(rasa_url):
+    from bot.i18n import words
+
+    reply = requests.post(rasa_url, json={"sender": f"e2e-{uuid.uuid4().hex[:12]}", "message": "hello",
+                                          "metadata": {"lang": "fr"}}, timeout=60)
+    reply.raise_for_status()
+    assert words("fr")("Hello!") in "\n".join(m.get("text") or "" for m in reply.json())
