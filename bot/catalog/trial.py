@@ -221,12 +221,10 @@ def parse_trial(data: Any, source: str = "<memory>", validate: bool = True) -> T
                     rule = parse_rule(raw["rule"], f"{where}.rule")
                 except RuleError as error:
                     raise TrialFileError(source, f"{error.path} ({raw['id']})", error.message) from None
-            label = Translated(raw.get("label") or raw["id"], {
-                lang: texts["criteria"][raw["id"]] for lang, texts in (data.get("translations") or {}).items()
-                if raw["id"] in (texts.get("criteria") or {})})
-            criteria.append(Criterion(raw["id"], kind, " ".join(raw["text"].split()), label,
-                                      rule, raw.get("rule"), raw.get("manual"), raw.get("also_check"),
-                                      raw.get("note"), raw.get("partial"), raw.get("origin", "curated")))
+            said = _criterion_texts(raw, data.get("translations") or {})
+            criteria.append(Criterion(raw["id"], kind, " ".join(raw["text"].split()), said["label"],
+                                      rule, raw.get("rule"), said["manual"], said["also_check"],
+                                      said["note"], raw.get("partial"), raw.get("origin", "curated")))
     for lang, texts in (data.get("translations") or {}).items():
         unknown = sorted(set(texts.get("criteria") or ()) - seen)
         if unknown:
@@ -237,6 +235,18 @@ def parse_trial(data: Any, source: str = "<memory>", validate: bool = True) -> T
     stale = stale_reason(data.get("record") or {}, date.today())
     recruitment = tuple(Recruitment(r["country"], r["status"], r.get("start"), stale) for r in data["recruitment"])
     return Trial(data["id"], data["title"], data, tuple(criteria), sites, recruitment, source)
+
+
+def _criterion_texts(raw: dict[str, Any], translations: dict[str, Any]) -> dict[str, Translated | None]:
+    """A criterion's texts for people (label, manual, also_check, note) with the languages the file gives them in;
+    a translation may be the label alone (a string) or the texts by name."""
+    english = {"label": raw.get("label") or raw["id"], "manual": raw.get("manual"),
+               "also_check": raw.get("also_check"), "note": raw.get("note")}
+    given = {lang: texts["criteria"][raw["id"]] for lang, texts in translations.items()
+             if raw["id"] in (texts.get("criteria") or {})}
+    given = {lang: {"label": text} if isinstance(text, str) else text for lang, text in given.items()}
+    return {name: Translated(text, {lang: texts.get(name) for lang, texts in given.items()}) if text else None
+            for name, text in english.items()}
 
 
 def _check_partial(raw: dict[str, Any], source: str, where: str) -> None:

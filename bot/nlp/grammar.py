@@ -238,7 +238,8 @@ DUTCH = Grammar(
                                                                 key=len, reverse=True)) + r")\b"),
     relations=_NL_RELATIONS,
     relation_sex=_SEX,
-    clinician=_re(r"\b(?:de patiënt|de patient|mijn patiënt|mijn patient|patiënte|pt|verwez\w*|verwijz\w*)\b"),
+    clinician=_re(r"\b(?:de patiënt|de patient|mijn patiënt|mijn patient|patiënte|pt|verwez\w*|verwijz\w*|"
+                  r"pati[eë]nte? van \d+)\b"),
     past=_re(r"\b(gestopt|gestaakt|stopgezet|afgebouwd|gehad|gekregen|kreeg|nam|gebruikte|eerder|vroeger|"
              r"voorheen|laatste dosis)\b"),
     stopped=_re(r"\b(gestopt|gestaakt|stopgezet|afgebouwd|niet meer|geen\s+\S+\s+meer)\b"),

@@ -100,9 +100,10 @@ def test_the_seed_trials_have_french_and_dutch_texts(seed):
         for name in ("title", "plain_title", "summary"):
             text = trial.text(name)
             assert text is not None and text.has(lang), f"{seed}: no {lang} {name}"
-        labels = [c.label for c in trial.criteria if c.id != "in0"]
-        assert all(isinstance(label, Translated) and label.has(lang) for label in labels), (
-            f"{seed}: criteria without a {lang} label: {[c.id for c in trial.criteria if not c.label.has(lang)]}")
+        untranslated = [f"{c.id}.{name}" for c in trial.criteria if c.id != "in0"
+                        for name in ("label", "manual", "also_check", "note")
+                        if getattr(c, name) is not None and not getattr(c, name).has(lang)]
+        assert not untranslated, f"{seed}: texts of criteria without {lang}: {untranslated}"
 
 
 def test_a_translation_of_a_criterion_that_does_not_exist_is_refused():

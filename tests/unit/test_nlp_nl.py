@@ -175,3 +175,8 @@ def test_dutch_labels():
     assert voc.label("et", "nl") == "essentiële trombocytemie"
     assert voc.label("aspirin", "nl").startswith("acetylsalicylzuur")
     assert voc.label("vasoactive", "nl").startswith("vasoactief")
+
+
+def test_a_referring_doctor_writes_about_a_patient_of_an_age():
+    assert extract("Patiënt van 6 jaar, ALL na stamceltransplantatie, op de PICU, Phoenix 3", lang="nl").speaker == (
+        "clinician")
