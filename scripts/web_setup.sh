@@ -16,7 +16,8 @@ for tool in node npm; do
   }
 done
 
-want=$(cat web/package.json web/package-lock.json web/build.mjs web/src/* | sha256sum | cut -c1-16)
+want=$( { cat web/package.json web/package-lock.json web/build.mjs; find web/src -type f | LC_ALL=C sort | xargs cat; } \
+  | sha256sum | cut -c1-16)
 stamp=web/node_modules/.trialbot-web-stamp
 if [ "$want" = "$(cat "$stamp" 2>/dev/null || true)" ] && [ -f web/dist/trialchat.js ]; then
   echo "web_setup: web/dist is up to date"

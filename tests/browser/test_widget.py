@@ -19,6 +19,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 REPLY_TIMEOUT = 30_000  # ms
+LOCALES = Path(__file__).resolve().parents[2] / "web" / "src" / "locales"
 MPN = "2025-523921-17-00"
 PAEDIATRIC = "2025-524541-27-00"
 MARKUP = "<img src=x onerror=alert(1)>"
@@ -26,15 +27,22 @@ FOCUSED_NAME = """() => { const e = document.activeElement;
     return e.labels && e.labels.length ? e.labels[0].textContent : e.getAttribute('aria-label') || e.textContent; }"""
 
 
-class Chat:
-    """The widget on one page, used as a person would: launcher, typing, Enter, suggestion buttons."""
+def widget_words(lang: str = "en") -> dict[str, str]:
+    """The widget's own words in a language: its message catalogue, web/src/locales/<lang>.json."""
+    return json.loads((LOCALES / f"{lang}.json").read_text(encoding="utf-8"))
 
-    def __init__(self, page, logs: Path | None = None) -> None:
+
+class Chat:
+    """The widget on one page, used as a person would: launcher, typing, Enter, suggestion buttons; the widget's
+    own words (launcher, labels) in the language `lang` of its catalogue."""
+
+    def __init__(self, page, logs: Path | None = None, lang: str = "en") -> None:
         self.page = page
         self.logs = logs
+        self.words = widget_words(lang)
         self.root = page.locator(".tc-root")
-        self.input = page.get_by_role("textbox", name="Your message")
-        self.log = page.get_by_role("log", name="Conversation")
+        self.input = page.get_by_role("textbox", name=self.words["input.label"])
+        self.log = page.get_by_role("log", name=self.words["log.aria"])
         self.dialogs: list[str] = []
         page.on("dialog", self._dialog)
 
@@ -43,7 +51,7 @@ class Chat:
         dialog.dismiss()
 
     def open(self) -> None:
-        self.page.get_by_role("button", name=re.compile("Chat with us")).click()
+        self.page.get_by_role("button", name=self.words["launcher"]).click()
         self.input.wait_for()
 
     def received(self) -> int:
@@ -78,9 +86,15 @@ class Chat:
     def press(self, title: str) -> str:
         """Press a suggested reply."""
         before, shown = self.received(), self.bot_messages()
-        self.page.get_by_role("group", name="Suggested replies").get_by_role("button", name=title).click()
+        self.suggestion_group().get_by_role("button", name=title).click()
         self.wait_replies(before)
         return "\n".join(self.bot_messages()[len(shown):])
+
+    def suggestion_group(self):
+        return self.page.get_by_role("group", name=self.words["suggestions.aria"])
+
+    def suggestions(self) -> list[str]:
+        return self.suggestion_group().get_by_role("button").all_inner_texts()
 
     def bot_messages(self) -> list[str]:
         return self.page.locator(".tc-log .tc-from-bot").all_inner_texts()
@@ -194,12 +208,14 @@ class Wire:
         self.page = page
         self.routes: list = []
         self.upgrades = 0
+        self.sent: list[str] = []  # the frames the page sent over the websocket
         page.route_web_socket("**/socket.io/**", self._route)
 
     def _route(self, ws) -> None:
         server = ws.connect_to_server()
 
         def from_page(message) -> None:
+            self.sent.append(message)
             if message == "5":
                 self.upgrades += 1
             server.send(message)

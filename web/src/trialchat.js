@@ -13,20 +13,26 @@
  * createElement, never innerHTML); links are made only from http(s) URLs. The conversation is kept in this browser
  * (localStorage) with its Rasa session id, so a reload shows it and goes on with it; "New chat" clears it.
  *
- * This file is the body of dist/trialchat.js: web/build.mjs puts socket.io-client in front of it, in one closure
- * that defines `io`.
+ * Languages: English, French and Dutch. The config's `lang`, else the page's <html lang> ("fr-FR" is French), else
+ * English; anything but en, fr or nl is English. Every word of the widget's own comes from the message catalogues
+ * src/locales/<lang>.json (flat key -> text, {name} placeholders); the bot's replies and trial cards arrive already
+ * in that language, because every message tells the assistant the language (customData: {lang}).
+ *
+ * This file is the body of dist/trialchat.js: web/build.mjs puts socket.io-client and the catalogues in front of
+ * it, in one closure that defines `io` and `catalogues` ({en: {...}, fr: {...}, nl: {...}}).
  */
-(function (io) {
+(function (io, catalogues) {
   "use strict";
 
   var SCRIPT = document.currentScript;
   var DEFAULTS = {
     server: "http://localhost:5005", // the Rasa server; socket.io runs on it
     socketPath: "/socket.io/",
-    title: "Trial finder",
-    launcherLabel: "Questions about clinical trials? Chat with us",
+    lang: null, // "en", "fr" or "nl" ("fr-BE" is French); default: the page's <html lang>, else English
+    title: null, // default: the catalogue's, in the widget's language
+    launcherLabel: null, // ditto
     startPayload: "/greet", // sent when the person presses "Start"
-    startLabel: "Start",
+    startLabel: null, // ditto
     forgetPayload: "/forget_me", // asks the assistant to erase what it was told; the widget forgets too
     maxLength: 1000, // characters in one message
     storageKey: "trialchat",
@@ -41,9 +47,62 @@
   var URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"']+/g;
   var EU_CT = /^\d{4}-\d{6}-\d{2}-\d{2}$/;
   var NCT = /^NCT\d{8}$/;
-  // A trial as the bot words it in text ("1. <title>\nRegister ID: <id> ..."): a card shows it instead.
-  var TRIAL_TEXT = /^\d+\.\s[^\n]*\nRegister ID: ([A-Za-z0-9-]+)/;
+  // A trial as the bot words it in text ("1. <title>\nRegister ID: <id> ...", in any language): a card shows it
+  // instead.
+  var TRIAL_TEXT = /^\d+\.\s[^\n]*\n[^\n:]*:\s*(\d{4}-\d{6}-\d{2}-\d{2}|NCT\d{8})\b/;
+  var DEFAULT_LANG = "en";
   var nextId = 0;
+
+  // ---------------------------------------------------------------- the widget's own words
+
+  var lang = DEFAULT_LANG;
+  var plurals = null;
+
+  function has(object, key) {
+    return !!object && Object.prototype.hasOwnProperty.call(object, key);
+  }
+
+  /** "fr-FR" -> "fr"; null for a language without a catalogue. */
+  function languageOf(value) {
+    var code = (typeof value === "string" ? value : "").replace(/^\s+|\s+$/g, "").toLowerCase().split(/[-_]/)[0];
+    return code && has(catalogues, code) ? code : null;
+  }
+
+  /** The config's language if it says one, else the page's <html lang>, else English (also for any other one). */
+  function chooseLanguage(configured) {
+    var page = document.documentElement.getAttribute("lang");
+    var said = [configured, page].filter(function (v) { return typeof v === "string" && /\S/.test(v); })[0];
+    return languageOf(said) || DEFAULT_LANG;
+  }
+
+  function setLanguage(code) {
+    lang = has(catalogues, code) ? code : DEFAULT_LANG;
+    plurals = window.Intl && window.Intl.PluralRules ? new window.Intl.PluralRules(lang) : null;
+  }
+
+  /** A number as the widget's language writes it: 1,001 / 1 001 / 1.001. */
+  function num(value) {
+    return Number(value).toLocaleString(lang);
+  }
+
+  /** The catalogue's text for `key` (English if the language lacks it), with {name} filled from `params`. */
+  function t(key, params) {
+    var text = has(catalogues[lang], key) ? catalogues[lang][key]
+      : has(catalogues[DEFAULT_LANG], key) ? catalogues[DEFAULT_LANG][key] : key;
+    return String(text).replace(/\{(\w+)\}/g, function (whole, name) {
+      if (!has(params, name)) return whole;
+      return typeof params[name] === "number" ? num(params[name]) : str(params[name]);
+    });
+  }
+
+  /** `key.one`, `key.other` (or another plural form of the language) for `count`. */
+  function tn(key, count, params) {
+    var form = plurals ? plurals.select(count) : count === 1 ? "one" : "other";
+    var full = {};
+    for (var k in params || {}) if (has(params, k)) full[k] = params[k];
+    full.count = count;
+    return t(has(catalogues[lang], key + "." + form) ? key + "." + form : key + ".other", full);
+  }
 
   // ---------------------------------------------------------------- config and storage
 
@@ -66,6 +125,7 @@
       for (var k in source) if (Object.prototype.hasOwnProperty.call(DEFAULTS, k)) config[k] = source[k];
     });
     config.maxLength = Math.max(1, parseInt(config.maxLength, 10) || DEFAULTS.maxLength);
+    config.lang = chooseLanguage(config.lang);
     return config;
   }
 
@@ -143,7 +203,7 @@
     a.href = href;
     a.target = "_blank";
     a.rel = "noopener noreferrer nofollow";
-    a.appendChild(el("span", "tc-sr", " (opens in a new tab)"));
+    a.appendChild(el("span", "tc-sr", t("sr.newTab")));
     return a;
   }
 
@@ -166,7 +226,8 @@
 
   function registerUrl(trialId) {
     if (EU_CT.test(trialId)) {
-      return "https://euclinicaltrials.eu/search-for-clinical-trials/?lang=en&EUCT=" + encodeURIComponent(trialId);
+      return "https://euclinicaltrials.eu/search-for-clinical-trials/?lang=" + lang + "&EUCT=" +
+        encodeURIComponent(trialId);
     }
     if (NCT.test(trialId)) return "https://clinicaltrials.gov/study/" + encodeURIComponent(trialId);
     return null;
@@ -202,34 +263,38 @@
     var titleId = uid("card");
     var card = el("article", "tc-card");
     card.setAttribute("aria-labelledby", titleId);
+    var plain = result.plain && typeof result.plain === "object" ? result.plain : null;
+    var englishOnly = result.english_only === true || !!(plain && plain.english_only === true);
     var title = el("h3", "tc-card-title", str(result.plain_title) || str(result.title) || trialId);
     title.id = titleId;
+    if (englishOnly) title.lang = "en";
     card.appendChild(title);
+    if (englishOnly) card.appendChild(el("p", "tc-card-text tc-english-only", t("card.englishOnly")));
     var verdict = str(result.verdict).replace(/[^a-z]/g, "");
-    card.appendChild(el("p", "tc-fit tc-fit-" + (verdict || "unknown"), str(result.fit) || "may fit"));
+    card.appendChild(el("p", "tc-fit tc-fit-" + (verdict || "unknown"), str(result.fit) || t("card.mayFit")));
 
     var facts = el("dl", "tc-facts");
-    facts.appendChild(el("dt", null, "Register ID"));
-    facts.appendChild(el("dd", "tc-trial-id", trialId + (result.phase ? " (phase " + str(result.phase) + ")" : "")));
+    facts.appendChild(el("dt", null, t("card.registerId")));
+    var idText = result.phase ? t("card.idPhase", { id: trialId, phase: str(result.phase) }) : trialId;
+    facts.appendChild(el("dd", "tc-trial-id", idText));
     var recruitment = (Array.isArray(result.recruitment) ? result.recruitment : []).map(function (r) {
       return str(r && (r.display || [r.status, r.country, r.start].filter(Boolean).join(", ")));
     }).filter(Boolean);
-    facts.appendChild(el("dt", null, "Status and dates"));
+    facts.appendChild(el("dt", null, t("card.statusDates")));
     var dd = el("dd");
     if (recruitment.length) dd.appendChild(list(recruitment));
-    else dd.textContent = "not stated in the register record";
+    else dd.textContent = t("card.statusUnknown");
     facts.appendChild(dd);
     var sites = (Array.isArray(result.sites) ? result.sites : []).map(function (s) {
       return str(s && (s.display || [s.name, s.city, s.country].filter(Boolean).join(", ")));
     }).filter(Boolean);
-    facts.appendChild(el("dt", null, "Sites"));
+    facts.appendChild(el("dt", null, t("card.sites")));
     dd = el("dd");
     if (sites.length) dd.appendChild(list(sites));
-    else dd.textContent = "none listed in the register record yet";
+    else dd.textContent = t("card.noSites");
     facts.appendChild(dd);
     card.appendChild(facts);
 
-    var plain = result.plain && typeof result.plain === "object" ? result.plain : null;
     if (plain && audience !== "clinician") {
       plainSections(card, plain);
     } else {
@@ -238,7 +303,7 @@
     var href = safeUrl(result.url) || registerUrl(trialId);
     if (href) {
       var p = el("p", "tc-card-text");
-      p.appendChild(link(href, "Register entry for " + trialId));
+      p.appendChild(link(href, t("card.register", { id: trialId })));
       card.appendChild(p);
     }
     return card;
@@ -247,36 +312,36 @@
   /** A patient's card: why in a line or two, a short list of what is unknown, whom to ask; the detail folded. */
   function plainSections(card, plain) {
     var why = (Array.isArray(plain.why) ? plain.why : []).map(str).filter(Boolean);
-    if (why.length) section(card, "Why it may fit", el("p", "tc-card-text", why.join("; ") + "."));
+    if (why.length) section(card, t("card.why"), el("p", "tc-card-text", why.join("; ") + "."));
     var unknown = (Array.isArray(plain.unknown) ? plain.unknown : []).map(str).filter(Boolean);
     var more = parseInt(plain.unknown_more, 10) || 0;
-    if (more) unknown.push("and " + more + " more");
-    section(card, "Still unknown", unknown.length ? list(unknown)
-      : el("p", "tc-card-text", "Nothing I could check. The study team still decides."));
-    if (plain.ask) section(card, "How to ask about it", el("p", "tc-card-text", str(plain.ask)));
+    if (more) unknown.push(t("card.unknownMore", { count: more }));
+    section(card, t("card.unknown"), unknown.length ? list(unknown)
+      : el("p", "tc-card-text", t("card.nothingUnknown")));
+    if (plain.ask) section(card, t("card.ask"), el("p", "tc-card-text", str(plain.ask)));
   }
 
   /** A clinician's card: every criterion met, what may rule it out, what is missing, what the team checks. */
   function detailSections(card, result) {
     var why = whyItMayFit(result);
-    if (why.length) section(card, "Why it may fit", list(why));
+    if (why.length) section(card, t("card.why"), list(why));
     var against = (Array.isArray(result.criteria) ? result.criteria : []).filter(function (c) {
       return c && c.open_against;
     }).map(function (c) {
-      return str(c.label) + (c.to_check ? " (the study team checks " + str(c.to_check) + ")" : "");
+      return c.to_check ? t("card.againstItem", { label: str(c.label), what: str(c.to_check) }) : str(c.label);
     }).filter(Boolean);
-    if (against.length) section(card, "Could still rule it out (the study team checks)", list(against));
+    if (against.length) section(card, t("card.against"), list(against));
     var missing = (Array.isArray(result.missing) ? result.missing : []).map(function (m) {
       return str(m && (m.label || m.fact));
     }).filter(Boolean);
     if (missing.length || !against.length) {
-      section(card, "What is missing", missing.length ? list(missing)
-        : el("p", "tc-card-text", "Nothing: everything I could check is in favour. The study team still decides."));
+      section(card, t("card.missing"), missing.length ? list(missing)
+        : el("p", "tc-card-text", t("card.nothingMissing")));
     }
     var checks = (Array.isArray(result.study_team_checks) ? result.study_team_checks : []).map(str).filter(Boolean);
     if (checks.length) {
       var details = el("details", "tc-details");
-      details.appendChild(el("summary", null, "What the study team will check (" + checks.length + ")"));
+      details.appendChild(el("summary", null, t("card.teamChecks", { count: checks.length })));
       details.appendChild(list(checks));
       card.appendChild(details);
     }
@@ -285,14 +350,15 @@
   /** The trials that may fit, as cards. Those that do not fit are in the bot's text, with the main reason. */
   function trialResults(payload, hideNote) {
     var box = el("div", "tc-results");
+    if (/^[a-z]{2}$/.test(str(payload.lang))) box.lang = payload.lang; // the language the assistant wrote it in
     var fitting = fittingResults(payload);
     if (payload.note && !hideNote) box.appendChild(el("p", "tc-note", payload.note));
     var more = Math.max(fitting.length - MAX_CARDS, parseInt(payload.more, 10) || 0,
       parseInt(payload.more_may_fit, 10) || 0);
     if (payload.order && (fitting.length > 1 || more)) box.appendChild(el("p", "tc-note", payload.order));
     fitting.slice(0, MAX_CARDS).forEach(function (r) { box.appendChild(trialCard(r, str(payload.audience))); });
-    if (more) box.appendChild(el("p", "tc-note", "\u2026and " + more + " more trials that may fit."));
-    if (!fitting.length) box.appendChild(el("p", "tc-note", "No trial I know of fits what you told me."));
+    if (more) box.appendChild(el("p", "tc-note", tn("results.more", more)));
+    if (!fitting.length) box.appendChild(el("p", "tc-note", t("results.none")));
     return box;
   }
 
@@ -309,6 +375,7 @@
     var fitting = fittingResults(payload);
     return {
       type: "trial_results",
+      lang: str(payload.lang),
       note: str(payload.note),
       order: str(payload.order),
       audience: str(payload.audience),
@@ -316,7 +383,7 @@
       results: fitting.slice(0, MAX_CARDS).map(function (r) {
         return {
           trial_id: str(r.trial_id), plain_title: str(r.plain_title), title: str(r.title), phase: str(r.phase),
-          verdict: str(r.verdict), fit: str(r.fit), url: str(r.url),
+          verdict: str(r.verdict), fit: str(r.fit), url: str(r.url), english_only: r.english_only === true,
           recruitment: keep(r.recruitment, ["display", "status", "country", "start"]),
           sites: keep(r.sites, ["display", "name", "city", "country"]),
           criteria: keep((Array.isArray(r.criteria) ? r.criteria : []).filter(function (c) {
@@ -327,6 +394,7 @@
           plain: r.plain && typeof r.plain === "object" ? {
             why: keep(r.plain.why, []), unknown: keep(r.plain.unknown, []),
             unknown_more: parseInt(r.plain.unknown_more, 10) || 0, ask: str(r.plain.ask),
+            english_only: r.plain.english_only === true,
           } : null,
         };
       }),
@@ -363,12 +431,13 @@
     var host = config.container ? document.querySelector(config.container) : null;
     this.inline = !!host;
     var root = el("div", "tc-root" + (this.inline ? " tc-inline" : " tc-floating"));
+    root.lang = lang;
     root.setAttribute("data-state", "connecting"); // connecting, connected, reconnecting or unreachable
     root.setAttribute("data-received", "0"); // bot messages received since the page loaded
     this.root = root;
 
     if (!this.inline) {
-      var launcher = el("button", "tc-launcher", config.launcherLabel);
+      var launcher = el("button", "tc-launcher", config.launcherLabel || t("launcher"));
       launcher.type = "button";
       launcher.setAttribute("aria-expanded", "false");
       launcher.addEventListener("click", function () { self.open(true); });
@@ -385,26 +454,25 @@
     this.panel = panel;
 
     var header = el("div", "tc-header");
-    var heading = el("h2", "tc-title", config.title);
+    var heading = el("h2", "tc-title", config.title || t("title"));
     heading.id = titleId;
     header.appendChild(heading);
     var tools = el("div", "tc-tools");
-    var reset = el("button", "tc-tool", "New chat");
+    var reset = el("button", "tc-tool", t("newChat"));
     reset.type = "button";
-    reset.setAttribute("aria-label", "New chat: clear this conversation from this browser");
+    reset.setAttribute("aria-label", t("newChat.aria"));
     reset.addEventListener("click", function () { self.reset(); });
     tools.appendChild(reset);
     if (!this.inline) {
-      var close = el("button", "tc-tool tc-close", "Close");
+      var close = el("button", "tc-tool tc-close", t("close"));
       close.type = "button";
-      close.setAttribute("aria-label", "Close the chat");
+      close.setAttribute("aria-label", t("close.aria"));
       close.addEventListener("click", function () { self.close(true); });
       tools.appendChild(close);
     }
     header.appendChild(tools);
     panel.appendChild(header);
-    panel.appendChild(el("p", "tc-privacy", "Information only, not medical advice. This conversation is kept in " +
-      "this browser until you press \u201cNew chat\u201d."));
+    panel.appendChild(el("p", "tc-privacy", t("privacy", { newChat: t("newChat") })));
 
     // Connection problems: read out at once; connection news: read out politely.
     this.alertEl = el("p", "tc-alert");
@@ -418,7 +486,7 @@
     log.setAttribute("role", "log");
     log.setAttribute("aria-live", "polite");
     log.setAttribute("aria-relevant", "additions");
-    log.setAttribute("aria-label", "Conversation");
+    log.setAttribute("aria-label", t("log.aria"));
     log.tabIndex = 0; // so the conversation can be scrolled with the keyboard
     this.log = log;
     // Keep the newest message in view while the conversation is read at its end, also when the space around
@@ -440,7 +508,7 @@
 
     this.suggestions = el("div", "tc-suggestions");
     this.suggestions.setAttribute("role", "group");
-    this.suggestions.setAttribute("aria-label", "Suggested replies");
+    this.suggestions.setAttribute("aria-label", t("suggestions.aria"));
     panel.appendChild(this.suggestions);
 
     var form = el("form", "tc-form");
@@ -448,7 +516,7 @@
     var inputId = uid("input");
     var hintId = uid("hint");
     var errorId = uid("error");
-    var label = el("label", "tc-label", "Your message");
+    var label = el("label", "tc-label", t("input.label"));
     label.htmlFor = inputId;
     form.appendChild(label);
     var row = el("div", "tc-row");
@@ -457,14 +525,13 @@
     input.rows = 2;
     input.setAttribute("autocomplete", "off");
     input.setAttribute("aria-describedby", hintId + " " + errorId);
-    input.placeholder = "Type your message";
+    input.placeholder = t("input.placeholder");
     row.appendChild(input);
-    var send = el("button", "tc-send", "Send");
+    var send = el("button", "tc-send", t("send"));
     send.type = "submit";
     row.appendChild(send);
     form.appendChild(row);
-    var hint = el("p", "tc-hint", "Enter sends; Shift+Enter starts a new line. Up to " +
-      config.maxLength.toLocaleString("en") + " characters.");
+    var hint = el("p", "tc-hint", t("input.hint", { max: config.maxLength }));
     hint.id = hintId;
     form.appendChild(hint);
     var error = el("p", "tc-input-error");
@@ -526,12 +593,13 @@
 
   Widget.prototype.intro = function () {
     var entry = el("div", "tc-msg tc-from-bot tc-intro"); // shown, not kept: it is the widget's, not the bot's
-    var body = el("p", "tc-text", "Hello! I can help you find clinical trials that may fit you or someone you " +
-      "care for. Press \u201c" + this.config.startLabel + "\u201d, or type your question.");
-    entry.appendChild(body);
+    var start = this.config.startLabel || t("start");
+    entry.appendChild(el("p", "tc-text", t("intro", { start: start })));
     this.log.appendChild(entry);
-    if (!this.state.log.length && !this.state.suggestions.length) {
-      this.state.suggestions = [{ title: this.config.startLabel, payload: this.config.startPayload }];
+    var shown = this.state.suggestions;
+    var onlyStart = !shown.length || (shown.length === 1 && shown[0].payload === this.config.startPayload);
+    if (!this.state.log.length && onlyStart) {
+      this.state.suggestions = [{ title: start, payload: this.config.startPayload }]; // in today's language
     }
   };
 
@@ -589,7 +657,8 @@
   /** "New chat": the assistant is asked to forget the old conversation, this browser forgets it, a new one starts. */
   Widget.prototype.reset = function () {
     if (this.ready && this.state.sessionId && this.state.log.length) {
-      this.socket.emit("user_uttered", { message: this.config.forgetPayload, session_id: this.state.sessionId });
+      this.socket.emit("user_uttered", { message: this.config.forgetPayload, session_id: this.state.sessionId,
+        customData: { lang: lang } });
     }
     this.store.clear();
     this.state = { v: 1, sessionId: null, open: true, log: [], suggestions: [] };
@@ -602,7 +671,7 @@
     this.ready = false;
     this.socket.disconnect();
     this.socket.connect();
-    this.setStatus("Started a new chat. The old one is cleared from this browser.");
+    this.setStatus(t("newChat.done"));
     this.input.focus();
   };
 
@@ -613,15 +682,15 @@
     var node;
     if (entry.from === "user") {
       node = el("div", "tc-msg tc-from-user");
-      node.appendChild(el("span", "tc-sr", "You said: "));
+      node.appendChild(el("span", "tc-sr", t("sr.youSaid")));
       node.appendChild(appendText(el("p", "tc-text"), entry.text));
     } else if (entry.cards) {
       node = el("div", "tc-msg tc-from-bot tc-cards");
-      node.appendChild(el("span", "tc-sr", "The assistant sent trial cards: "));
+      node.appendChild(el("span", "tc-sr", t("sr.botCards")));
       node.appendChild(trialResults(entry.cards, entry.hideNote));
     } else {
       node = el("div", "tc-msg tc-from-bot");
-      node.appendChild(el("span", "tc-sr", "The assistant said: "));
+      node.appendChild(el("span", "tc-sr", t("sr.botSaid")));
       node.appendChild(appendText(el("p", "tc-text"), entry.text));
     }
     return node;
@@ -718,7 +787,7 @@
     if (on) {
       this.replyTimer = setTimeout(function () {
         self.root.classList.remove("tc-waiting");
-        self.setStatus("No answer yet. The assistant may be busy: please wait a moment or send your message again.");
+        self.setStatus(t("status.noAnswer"));
       }, this.config.replyTimeout);
     }
   };
@@ -732,8 +801,7 @@
       return;
     }
     if (text.length > this.config.maxLength) {
-      this.showInputError("Your message is too long: " + text.length.toLocaleString("en") + " characters, and " +
-        "the limit is " + this.config.maxLength.toLocaleString("en") + ". Please shorten it or send it in parts.");
+      this.showInputError(t("input.tooLong", { count: text.length, max: this.config.maxLength }));
       this.input.focus();
       return;
     }
@@ -753,12 +821,15 @@
       this.emit(message);
     } else {
       this.queue.push(message);
-      this.setStatus("Not connected yet: your message will be sent as soon as the connection is back.");
+      this.setStatus(t("status.queued"));
     }
   };
 
   Widget.prototype.emit = function (message) {
-    this.socket.emit("user_uttered", { message: message, session_id: this.state.sessionId });
+    // customData is the metadata of Rasa's socket.io channel: the assistant answers in the widget's language.
+    this.socket.emit("user_uttered", {
+      message: message, session_id: this.state.sessionId, customData: { lang: lang },
+    });
     this.waiting(true);
   };
 
@@ -821,8 +892,8 @@
       self.everConnected = true;
       self.root.setAttribute("data-state", "connected");
       self.setAlert("");
-      if (self.dropped) self.setStatus("Connected again.");
-      else if (hadProblem) self.setStatus("Connected.");
+      if (self.dropped) self.setStatus(t("status.reconnected"));
+      else if (hadProblem) self.setStatus(t("status.connected"));
       self.dropped = false;
       var queued = self.queue;
       self.queue = [];
@@ -834,10 +905,7 @@
       self.waiting(false);
       self.dropped = self.everConnected;
       self.root.setAttribute("data-state", self.everConnected ? "reconnecting" : "unreachable");
-      self.setAlert(self.everConnected
-        ? "The connection to the assistant dropped. Reconnecting\u2026 Your conversation is kept."
-        : "The trial assistant can\u2019t be reached right now. Please check your internet connection; " +
-          "I\u2019ll keep trying to connect.");
+      self.setAlert(t(self.everConnected ? "alert.dropped" : "alert.unreachable"));
     });
     socket.on("disconnect", function (reason) {
       self.ready = false;
@@ -845,21 +913,24 @@
       if (reason === "io client disconnect") return;
       self.dropped = true;
       self.root.setAttribute("data-state", "reconnecting");
-      self.setAlert("The connection to the assistant dropped. Reconnecting\u2026 Your conversation is kept.");
+      self.setAlert(t("alert.dropped"));
       if (reason === "io server disconnect") socket.connect(); // the server closed it: socket.io does not retry
     });
   };
 
   function start() {
     if (window.TrialChat) return; // loaded twice
-    var widget = new Widget(readConfig());
+    var config = readConfig();
+    setLanguage(config.lang);
+    var widget = new Widget(config);
     window.TrialChat = {
       open: function () { widget.open(true); },
       close: function () { widget.close(true); },
       reset: function () { widget.reset(); },
+      lang: lang,
     };
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
-})(io);
+})(io, catalogues);
