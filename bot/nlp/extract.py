@@ -16,7 +16,7 @@ from babel import Locale
 from spacy.tokens import Doc, Span
 
 from bot.facts import FACTS, ValueRefused
-from bot.i18n import marked, phrase
+from bot.i18n import Number, marked, phrase
 from bot.nlp import dates
 from bot.nlp.closed_list import closes_medicine_list
 from bot.nlp.grammar import grammar
@@ -57,6 +57,9 @@ def _countries(lang: str) -> tuple[dict[str, str], re.Pattern[str]]:
     words = grammar(lang).country_words
     return names, re.compile(rf"\b(?:{words})\s+(?:la\s+|le\s+|l'|het\s+)?({alternatives})(?!\w)", re.I)
 _COUNT_FACTS = {"platelets", "neutrophils", "wbc"}
+# Platelet counts without a unit between these bounds may be G/L (1,200 in essential thrombocythaemia) or per µL
+# (1.2 G/L): the unit is asked, never guessed, since either reading decides trials the opposite way.
+_AMBIGUOUS_PLATELETS = (1000, 10000)
 # What one answer to a yes/no fact says about another: no infection now means none that keep coming back, and
 # being in a drug trial means being in a trial.
 _IMPLIES = {("infection", False): ("recurrent_infections", False), ("other_trial_drug", True): ("other_trial", True)}
@@ -129,6 +132,11 @@ class _Reader:
                 label=FACTS[key].named, example=FACTS[key].example_words)))
             return
         unit = reading.unit
+        if unit is None and key == "platelets" and _AMBIGUOUS_PLATELETS[0] <= reading.number < _AMBIGUOUS_PLATELETS[1]:
+            self.problems.append(ValueRefused(key, phrase(
+                "Is that a platelet count of {number} G/L, or {number} per µL? Please say it with its unit, for "
+                "example: {example}.", number=Number(reading.number), example=FACTS[key].example_words)))
+            return
         if unit is None and key in _COUNT_FACTS and reading.number >= 1000:
             unit = "/uL"
         if unit is None and key == "haemoglobin" and reading.number < 25:

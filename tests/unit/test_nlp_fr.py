@@ -192,3 +192,18 @@ def test_french_labels():
     assert voc.label("hydroxyurea", "fr") == "hydroxyurée"
     assert voc.label("cytoreductive", "fr").startswith("traitement cytoréducteur")
     assert voc.label("pv", "de") == voc.label("pv") == "polycythaemia vera"
+
+
+@pytest.mark.parametrize(("text", "lang"), [("platelets 1200", "en"), ("plaquettes à 1200", "fr"),
+                                            ("trombocyten 2500", "nl")])
+def test_a_platelet_count_that_may_be_g_per_l_or_per_microlitre_is_asked_again(text, lang):
+    """1,200 may be G/L (essential thrombocythaemia) or per µL (1.2 G/L): either reading decides trials."""
+    reading = extract(text, lang=lang)
+    assert "platelets" not in reading.profile.to_dict()
+    assert [p.fact for p in reading.problems] == ["platelets"]
+
+
+def test_platelet_counts_with_a_unit_or_per_microlitre_are_read():
+    assert extract("plaquettes 1200 G/L", lang="fr").profile.get("platelets") == 1200
+    assert extract("plaquettes à 450 000", lang="fr").profile.get("platelets") == 450
+    assert extract("platelets 85000", lang="en").profile.get("platelets") == 85
