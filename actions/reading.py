@@ -72,7 +72,10 @@ _DIGIT = re.compile(r"\d")
 # "is there a trial of anakinra for me?": the medicine a trial tests, not one the person takes.
 _STUDY_DRUG = re.compile(r"\b(?:trials?|stud(?:y|ies)|research)\s+(?:of|with|testing|using|on|giving|about|"
                          r"(?:that|which)\s+(?:tests?|uses?|gives?))\s+([\w-]+)", re.I)
-_ELN = (("none", re.compile(r"\b(not at all|no response|none|nothing|didn'?t|did not|no|pas du tout|aucune?|"
+_ELN = (("partial", re.compile(r"\b(never|not (completely|fully|entirely|quite)|jamais|pas (compl[èe]tement|"
+                                r"tout [àa] fait|enti[èe]rement|totalement)|nooit|niet (helemaal|volledig|geheel))\b",
+                                re.I)),
+        ("none", re.compile(r"\b(not at all|no response|none|nothing|didn'?t|did not|no|pas du tout|aucune?|"
                              r"rien|non|helemaal niet|niet|geen|nee)\b", re.I)),
         ("partial", re.compile(r"\b(partly|partially|partial|somewhat|some|a bit|a little|incomplete|en partie|"
                                r"partiellement|partielle|un peu|gedeeltelijk|deels|een beetje)\b", re.I)),

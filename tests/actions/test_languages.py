@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from actions.catalog import by_id
 from actions.dialogue import CONSENT_AGAIN, CONSENT_TEXT
 from actions.replies import DECIDES
@@ -140,3 +142,14 @@ def test_an_impossible_value_is_re_asked_in_french_and_nothing_is_lost(chat):
     assert "platelets" not in chat.slots["profile"]
     assert "90" in reply
     no_english(reply)
+
+
+@pytest.mark.parametrize(("said", "lang"), [("nooit helemaal normaal geworden", "nl"), ("pas complètement", "fr"),
+                                            ("niet helemaal", "nl")])
+def test_a_short_answer_that_counts_never_became_normal_is_partial_not_complete(chat, said, lang):
+    chat.say("Bonjour, j'ai une maladie de Vaquez" if lang == "fr" else "Hallo, ik heb polycythaemia vera",
+             "find_trials", lang=lang)
+    chat.say("oui" if lang == "fr" else "ja", "affirm")
+    chat.slots["asking"] = {"fact": "eln_response"}
+    chat.say(said, "inform")
+    assert chat.slots["profile"].get("eln_response") == "partial", said

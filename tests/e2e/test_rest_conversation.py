@@ -244,3 +244,33 @@ def test_the_language_the_page_asks_for_wins(rasa_url):
                                           "metadata": {"lang": "fr"}}, timeout=60)
     reply.raise_for_status()
     assert words("fr")("Hello!") in "\n".join(m.get("text") or "" for m in reply.json())
+
+
+def test_a_french_parent_of_a_child_in_intensive_care(rasa_url):
+    from bot.i18n import words
+
+    _ = words("fr")
+    chat = Conversation(rasa_url)
+    chat.say("Bonjour, ma fille de 7 ans a une leucémie aiguë lymphoblastique et elle est en réa")
+    question = chat.say("d'accord")
+    assert _("your {relation}", relation=_("daughter")) in question, question
+    chat.say("score de Phoenix à 3")
+    chat.say("la ferritine était à 4 500")
+    answer = chat.say("montrez les résultats")
+    assert "2025-524541-27-00" in answer and "Utrecht" in answer, answer
+    assert any(words in answer for words in _recruitment_words("2025-524541-27-00", "fr")), answer
+    never_eligible(answer)
+
+
+def test_a_dutch_adult_with_polycythaemia_vera(rasa_url):
+    chat = Conversation(rasa_url)
+    chat.say("Goedendag, ik heb polycythaemia vera. Zijn er studies voor mij?")
+    chat.say("ja, prima")
+    chat.say("ik ben 61 jaar")
+    chat.say("ik gebruik al twee jaar hydroxycarbamide")
+    answer = chat.say("mijn bloedwaarden zijn nooit helemaal normaal geworden")
+    if "2025-523921-17-00" not in answer:
+        answer = chat.say("toon de resultaten")
+    assert "2025-523921-17-00" in answer and "Brest" in answer, answer
+    assert any(words in answer for words in _recruitment_words("2025-523921-17-00", "nl")), answer
+    never_eligible(answer)

@@ -207,3 +207,9 @@ def test_platelet_counts_with_a_unit_or_per_microlitre_are_read():
     assert extract("plaquettes 1200 G/L", lang="fr").profile.get("platelets") == 1200
     assert extract("plaquettes à 450 000", lang="fr").profile.get("platelets") == 450
     assert extract("platelets 85000", lang="en").profile.get("platelets") == 85
+
+
+@pytest.mark.parametrize("text", ["mes plaquettes ne se sont jamais normalisées",
+                                  "mes plaquettes ne sont pas redevenues normales"])
+def test_counts_that_never_became_normal_are_a_partial_response(text):
+    assert extract(text, lang="fr").profile.get("eln_response") == "partial"

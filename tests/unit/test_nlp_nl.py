@@ -180,3 +180,9 @@ def test_dutch_labels():
 def test_a_referring_doctor_writes_about_a_patient_of_an_age():
     assert extract("Patiënt van 6 jaar, ALL na stamceltransplantatie, op de PICU, Phoenix 3", lang="nl").speaker == (
         "clinician")
+
+
+@pytest.mark.parametrize("text", ["mijn bloedwaarden zijn nooit helemaal normaal geworden",
+                                  "mijn waarden zijn nooit normaal geworden"])
+def test_counts_that_never_became_normal_are_a_partial_response(text):
+    assert extract(text, lang="nl").profile.get("eln_response") == "partial"
