@@ -1,4 +1,8 @@
-"""Rasa's socket.io channel, with the two fixes the web widget needs (Rasa 3.6.21, python-socketio 5.18).
+"""Rasa's socket.io channel, with the fixes the web widget needs (Rasa 3.6.21, python-socketio 5.18).
+
+- Only pages of the allowed origins may open a socket (Rasa's channel accepts every origin).
+- Session ids are issued by the server and signed (channels/sessions.py): a client cannot choose, guess or reuse
+  another person's id, and a message is taken only from the socket that asked for its session.
 
 - `session_request` joins the socket to its session's room. Rasa 3.6 calls `sio.enter_room()` without awaiting it;
   in python-socketio 5.18 that is a coroutine, so the socket never joins the room and, with
@@ -15,8 +19,7 @@ from __future__ import annotations
 
 import inspect
 import json
-import re
-import uuid
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,10 +27,21 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
+from channels import sessions
 from channels.guard import language_metadata, never_silent
 
-# Session ids are the widget's own random ids (or Rasa's uuid4 hex); anything else gets a fresh one.
-SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# Pages allowed to open a socket when credentials.yml does not say (the demo page of `make run`).
+DEFAULT_ORIGINS = ("http://localhost:8080", "http://127.0.0.1:8080")
+
+
+def allowed_origins(configured: Any) -> frozenset[str]:
+    """TRIALBOT_ALLOWED_ORIGINS (space-separated) wins over credentials.yml's `allowed_origins`."""
+    from_env = os.environ.get("TRIALBOT_ALLOWED_ORIGINS")
+    if from_env is not None:
+        return frozenset(from_env.split())
+    if isinstance(configured, (list, tuple)) and all(isinstance(o, str) for o in configured):
+        return frozenset(configured)
+    return frozenset(DEFAULT_ORIGINS)
 
 
 class WidgetSocketIOOutput(SocketIOOutput):
@@ -45,9 +59,18 @@ class WidgetSocketIOOutput(SocketIOOutput):
 class WidgetSocketIOInput(SocketIOInput):
     """The socket.io channel (same credentials keys as Rasa's `socketio`)."""
 
+    allowed: frozenset[str] = frozenset(DEFAULT_ORIGINS)
+
     @classmethod
     def name(cls) -> str:
         return "socketio"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> WidgetSocketIOInput:
+        channel = super().from_credentials(credentials)
+        assert isinstance(channel, WidgetSocketIOInput)
+        channel.allowed = allowed_origins((credentials or {}).get("allowed_origins"))
+        return channel
 
     def get_output_channel(self) -> OutputChannel | None:
         if self.sio is None:
@@ -61,15 +84,26 @@ class WidgetSocketIOInput(SocketIOInput):
         assert sio is not None
 
         # Registering a handler again replaces Rasa's one for the same event.
+        rasa_connect = sio.handlers.get(self.namespace or "/", {}).get("connect")
+
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
+            """A browser on a page that is not allowed gets no socket (a page elsewhere could otherwise talk to the
+            assistant in its visitors' names). Clients without an Origin are not browsers; the proxy guards them."""
+            origin = environ.get("HTTP_ORIGIN")
+            if origin and origin not in self.allowed:
+                return False
+            return await rasa_connect(sid, environ, auth) if rasa_connect else True
+
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: dict | None) -> None:
             wanted = data.get("session_id") if isinstance(data, dict) else None
-            session_id = wanted if isinstance(wanted, str) and SESSION_ID.match(wanted) else uuid.uuid4().hex
+            token = wanted if sessions.valid(wanted) else sessions.new_token()
             if self.session_persistence:
-                joined = sio.enter_room(sid, session_id, namespace=self.namespace)
+                joined = sio.enter_room(sid, sessions.sender_id(token), namespace=self.namespace)
                 if inspect.isawaitable(joined):
                     await joined
-            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+            await sio.emit("session_confirm", token, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any) -> None:
@@ -77,9 +111,12 @@ class WidgetSocketIOInput(SocketIOInput):
                 return
             output_channel = WidgetSocketIOOutput(sio, self.bot_message_evt)
             if self.session_persistence:
-                sender_id = data.get("session_id")
-                if not isinstance(sender_id, str) or not SESSION_ID.match(sender_id):
-                    return  # Rasa warns and ignores such a message too
+                token = data.get("session_id")
+                if not sessions.valid(token):
+                    return  # Rasa warns and ignores a message without a session too
+                sender_id = sessions.sender_id(token)
+                if sender_id not in sio.rooms(sid, namespace=self.namespace):
+                    return  # only the socket that asked for this session (session_request) writes in it
             else:
                 sender_id = sid
             text = data.get("message", "")

@@ -106,7 +106,8 @@ def site(tmp_path_factory) -> Iterator[Site]:
         endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
                              '  enable_selective_domain: true\n', encoding="utf-8")
         env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false",
-               "SANIC_HOST": "127.0.0.1"}
+               "SANIC_HOST": "127.0.0.1", "TRIALBOT_ALLOWED_ORIGINS": f"http://127.0.0.1:{page_port}",
+               "TRIALBOT_SESSION_SECRET": "browser-tests"}
         actions, actions_log = processes.start(
             "actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)], env)
         rasa_url = f"http://127.0.0.1:{rasa_port}"
