@@ -6,7 +6,7 @@ export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: setup setup-actions setup-rasa setup-web browser test lint catalogue unit scenarios validate train actions-test stories \
-	e2e nlu-report bench run clean criteria-report conversations fuzz i18n i18n-extract
+	e2e nlu-report bench run clean criteria-report conversations fuzz i18n i18n-extract load
 
 setup:
 	scripts/setup.sh all
@@ -73,6 +73,10 @@ test: setup lint catalogue validate i18n unit scenarios actions-test stories e2e
 # A report, not a gate: the criteria parser against the annotated corpora in ../shared/criteria_gold.
 criteria-report: setup-actions
 	$(ACT)/python scripts/criteria_report.py
+
+# A measurement, not a test (about 15 minutes): 10, 50 and 100 whole conversations at once, with and without pauses.
+load: train
+	$(ACT)/python scripts/load.py
 
 bench: setup
 	$(ACT)/python scripts/bench.py

@@ -19,6 +19,7 @@ from bot.catalog import store
 from bot.catalog.cache import TrialCache
 from bot.catalog.index import ABOUT, OTHER, UNKNOWN, Filters, Query, admits, filters_for, tier
 from bot.catalog.trial import Trial, TrialFileError, parse_trial
+from bot.i18n import phrase
 from bot.matching import MatchReport, match
 from bot.profile import Profile
 
@@ -27,8 +28,8 @@ COUNTS_FOR = 60.0
 # pass 80,000 trials through the prefilter for a broad profile (measured: 24 s and 4.6 GiB for 25,000 checked).
 MAX_CHECKED = 3_000
 TIER_ORDER = {ABOUT: 0, UNKNOWN: 1, OTHER: 2}
-UNAVAILABLE = ("I could only check the trials our team has reviewed just now: the full list of trials from the "
-               "registers is unavailable at the moment. Please ask again a little later for the others.")
+UNAVAILABLE = phrase("I could only check the trials our team has reviewed just now: the full list of trials from the "
+                     "registers is unavailable at the moment. Please ask again a little later for the others.")
 logger = logging.getLogger(__name__)
 
 
