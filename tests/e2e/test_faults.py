@@ -24,10 +24,11 @@ pytestmark = pytest.mark.e2e
 class Servers:
     """Rasa, and an action server that can be stopped and started again on the same port."""
 
-    def __init__(self, work: Path) -> None:
+    def __init__(self, work: Path, actions_package: str = "actions") -> None:
         self.work = work
-        self.env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false",
-                    "SANIC_HOST": "127.0.0.1"}
+        self.actions_package = actions_package
+        self.env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{Path(__file__).parent}",
+                    "RASA_TELEMETRY_ENABLED": "false", "SANIC_HOST": "127.0.0.1"}
         self.actions_port = free_port()
         self.actions: subprocess.Popen | None = None
         self.rasa: subprocess.Popen | None = None
@@ -55,7 +56,7 @@ class Servers:
         log = self.work / "actions.log"
         with log.open("a") as out:
             self.actions = subprocess.Popen(
-                [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)],
+                [sys.executable, "-m", "rasa_sdk", "--actions", self.actions_package, "--port", str(self.actions_port)],
                 cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
         wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", self.actions, log)
 
@@ -165,3 +166,56 @@ def test_a_restart_keeps_the_conversation_and_forget_me_erases_it_from_the_files
         assert words not in raw, f"{words!r} is still in the tracker store's files"
     again = say(stored.url, sender, "hi")
     assert "Shall we go on?" in again
+
+
+@pytest.fixture(scope="module")
+def crashing(tmp_path_factory):
+    """The servers, with an action that fails quoting the person's words (tests/e2e/crashing_actions)."""
+    rasa = rasa_or_skip()
+    running = Servers(tmp_path_factory.mktemp("crashing"), actions_package="crashing_actions")
+    try:
+        running.start_actions()
+        running.start_rasa(rasa)
+        yield running
+    finally:
+        running.stop()
+
+
+# Whole conversations of every kind: (sender kind, messages, words and facts that must never reach a log).
+CONVERSATIONS = [
+    ("patient", ["hi", "yes", "I have essential thrombocythaemia", "I'm sixty-one", "hydroxyurea for 8 months",
+                 "partial response", "platelets 250", "show me the results", "how can I take part?", "thanks"],
+     ["thrombocythaemia", "sixty-one", "hydroxyurea for 8 months", "platelets 250"]),
+    ("caregiver", ["Bonjour", "oui", "ma fille de 7 ans a une leucémie et elle est en réa", "score de Phoenix à 3",
+                   "la ferritine était à 4 500", "montrez les résultats", "oubliez-moi"],
+     ["leucémie", "ferritine", "4 500", "Phoenix à 3"]),
+    ("clinician", ["Patiënt van 6 jaar, ALL na stamceltransplantatie, op de PICU, Phoenix 3, ferritine 4500 — iets?",
+                   "waar zijn de locaties?", "vergeet mij"],
+     ["stamceltransplantatie", "ferritine 4500", "Patiënt van 6 jaar"]),
+]
+
+
+def test_whole_conversations_leave_no_word_of_the_person_in_any_log(crashing):
+    """A patient, a caregiver (French) and a clinician (Dutch), one of whom meets an action that fails with their
+    words in its error, and one whose action server goes down mid-conversation: every log of both servers is then
+    read for what they said."""
+    for kind, messages, _ in CONVERSATIONS:
+        sender = f"logs-{kind}-{uuid.uuid4().hex[:8]}"
+        for text in messages:
+            say(crashing.url, sender, text)
+    sender = f"logs-crash-{uuid.uuid4().hex[:8]}"
+    for text in ("hi", "yes", "my son is 9 and has ALL, he is in the PICU with sepsis"):
+        say(crashing.url, sender, text)
+    sorry = say(crashing.url, sender, "what happens in the study?")  # the failing action
+    assert "something went wrong on my side" in sorry and "ALL" not in sorry
+    assert "Noted" in say(crashing.url, sender, "Phoenix 4")  # the conversation goes on, facts kept
+    crashing.stop_actions()
+    down = say(crashing.url, sender, "ferritin 6100")
+    assert "can't look up trials right now" in down
+    crashing.start_actions()
+    logs = crashing.logs()
+    assert "ValueError" in logs  # the failure was logged, as one line without its message
+    said = [w for _, _, words in CONVERSATIONS for w in words] + ["sepsis", "ferritin 6100", "Phoenix 4",
+                                                                   "my son is 9"]
+    leaked = [w for w in said if w.lower() in logs.lower()]
+    assert not leaked, f"reached a server log: {leaked}"
