@@ -340,7 +340,7 @@ def next_questions(results: list[TrialResult]) -> list[dict[str, Any]]:
         return (first, -mentions[key], -decisive[key], -qualifying[key], position[key], order.index(key))
 
     return [
-        {"fact": key, "label": FACTS[key].label, "question": FACTS[key].question, "trials": mentions[key],
+        {"fact": key, "label": FACTS[key].named, "question": FACTS[key].question, "trials": mentions[key],
          "qualifies": qualifying[key] > 0 or key in FIRST_FACTS}
         for key in sorted(mentions, key=rank)
     ]
