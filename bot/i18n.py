@@ -84,21 +84,11 @@ class Words:
         found = self._t.pgettext(context, msgid)
         return self._fill(found, params)
 
-    def has(self, msgid: str, context: str | None = None) -> bool:
-        """Whether the catalogue translates this message (English always does)."""
-        if self.lang == DEFAULT:
-            return True
-        found = self._t.pgettext(context, msgid) if context else self._t.gettext(msgid)
-        return found != msgid
-
     def date(self, day: date, month_only: bool = False) -> str:
         return format_date(day, MONTH_PATTERN if month_only else DATE_PATTERN, locale=self.lang)
 
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self.lang, group_separator=False)
-
-    def country(self, name: str) -> str:
-        return country_name(name, self.lang)
 
     def _fill(self, text: str, params: Mapping[str, Any]) -> str:
         if not params:
@@ -133,7 +123,7 @@ class Phrase(str):
     params: dict[str, Any]
 
     def __new__(cls, msgid: str, **params: Any) -> Phrase:
-        text = msgid.format(**{k: Words(DEFAULT).word(v) for k, v in params.items()}) if params else msgid
+        text = msgid.format(**{k: words(DEFAULT).word(v) for k, v in params.items()}) if params else msgid
         made = super().__new__(cls, text)
         made.msgid = msgid
         made.params = params
