@@ -49,16 +49,18 @@ def messages() -> list[str]:
     return out
 
 
-def post(url: str, sender: str, text: str) -> list[dict]:
-    reply = requests.post(url, json={"sender": sender, "message": text}, timeout=120)
+def post(url: str, sender: str, text: str, lang: str | None = None) -> list[dict]:
+    body = {"sender": sender, "message": text, **({"metadata": {"lang": lang}} if lang else {})}
+    reply = requests.post(url, json=body, timeout=120)
     assert reply.status_code < 500, f"{reply.status_code} for {text[:80]!r}"
     return reply.json()
 
 
 def answer(url: str, sender: str) -> str:
     """The answer's text, without the count of questions left: an odd message may skip a question (it stays
-    unknown, for the study team), which changes no fact."""
-    text = "\n".join(m.get("text") or "" for m in post(url, sender, "/show_results"))
+    unknown, for the study team), which changes no fact. Asked in English: an odd message in another language may
+    switch the conversation's language, which is not a fact either."""
+    text = "\n".join(m.get("text") or "" for m in post(url, sender, "/show_results", lang="en"))
     return re.sub(r"^(One more question|\d+ more questions) would settle it.*$", "", text, flags=re.M)
 
 
