@@ -4,7 +4,8 @@ Rasa 3.6 has no delete API, and a delete made while a turn runs is undone when t
 event beyond the number already stored, so after a delete it writes the whole conversation back. Here the delete
 happens in `save` itself, at the end of the turn in which `action_forget` erased the facts (Rasa holds the
 conversation's lock until then), and nothing of that turn is written. On SQLite, `secure_delete` overwrites the
-deleted rows, so the words are gone from the file's bytes too, not only from its rows.
+deleted rows, so the words are gone from the file's bytes too, not only from its rows. Database errors never
+carry the events' values (`hide_parameters`), since Rasa logs them when the store fails mid-conversation.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ class ForgettingSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # A database error quotes its statement's parameters (the events: the person's words and facts), and Rasa
+        # logs the error when the store fails mid-conversation; the statement alone says enough.
+        self.engine.hide_parameters = True
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _secure_delete)
             self.engine.dispose()  # connections opened before the listener reconnect with it

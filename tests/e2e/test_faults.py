@@ -219,3 +219,27 @@ def test_whole_conversations_leave_no_word_of_the_person_in_any_log(crashing):
                                                                    "my son is 9"]
     leaked = [w for w in said if w.lower() in logs.lower()]
     assert not leaked, f"reached a server log: {leaked}"
+
+
+STORE_ERROR = """
+import os, sys, tempfile
+import sqlalchemy as sa
+from rasa.shared.core.domain import Domain
+from stores.forgetting import ForgettingSQLTrackerStore
+store = ForgettingSQLTrackerStore(domain=Domain.empty(), dialect="sqlite", db=os.path.join(tempfile.mkdtemp(), "c.db"))
+try:
+    with store.engine.connect() as connection:
+        connection.execute(sa.text("INSERT INTO missing VALUES (:said)"), {"said": "I have polycythaemia vera"})
+except Exception as error:
+    print(error)
+"""
+
+
+def test_a_tracker_store_error_never_quotes_the_persons_words():
+    """Rasa logs the error when the store fails mid-conversation: the statement may be there, its values never."""
+    rasa = rasa_or_skip()
+    python = rasa.parent / "python"
+    done = subprocess.run([str(python), "-c", STORE_ERROR], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert "no such table" in done.stdout, done.stdout + done.stderr[-2000:]
+    assert "polycythaemia" not in done.stdout + done.stderr
