@@ -159,6 +159,8 @@ class WithinConcepts(Rule):
     def evaluate(self, profile: Profile) -> Outcome:
         voc = vocabulary()
         known = profile.diagnoses if self.fact.key == "diagnoses" else profile.allergies
+        if not (known.asserted or known.denied or known.none):
+            return Outcome(None, missing=[self.fact.key])
         names = any_of([voc.label(t) for t in self.targets])
         hits = [c for c in sorted(known.asserted) if any(self._covers(t, c) for t in self.targets)]
         if hits:

@@ -41,8 +41,10 @@ MONTH_PATTERN = "MMMM y"
 YOU, THEY = "you", "they"
 
 
+@lru_cache(maxsize=256)
 def language(lang: str | None) -> str:
-    """One of LANGUAGES: a widget's "fr-FR" is French, anything unknown is English."""
+    """One of LANGUAGES: a widget's "fr-FR" is French, anything unknown is English (cached: it is asked for every
+    parameter of every sentence)."""
     code = (lang or "").strip().lower().replace("_", "-").split("-")[0]
     return code if code in LANGUAGES else DEFAULT
 
@@ -123,7 +125,11 @@ class Phrase(str):
     params: dict[str, Any]
 
     def __new__(cls, msgid: str, **params: Any) -> Phrase:
-        text = msgid.format(**{k: words(DEFAULT).word(v) for k, v in params.items()}) if params else msgid
+        if params:
+            english = _words(DEFAULT)
+            text = msgid.format(**{k: english.word(v) for k, v in params.items()})
+        else:
+            text = msgid
         made = super().__new__(cls, text)
         made.msgid = msgid
         made.params = params
@@ -229,6 +235,8 @@ def localise(value: Any, lang: str | None) -> Any:
     are walked (a widget payload, a trial's summary). Other values are returned as they are."""
     lang = language(lang)
     if isinstance(value, Phrase):
+        if lang == DEFAULT:  # worded in English when it was made; wording it again cost a third of a match
+            return str(value)
         return words(lang)(value.msgid, **value.params) if value.params else words(lang)(value.msgid)
     if isinstance(value, Translated):
         return value.texts.get(lang, str(value)) if lang != DEFAULT else str(value)

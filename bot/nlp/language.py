@@ -47,6 +47,13 @@ def _identifier() -> LanguageIdentifier:
     return identifier
 
 
+@lru_cache(maxsize=32)
+def _classified(text: str) -> tuple[str, float]:
+    """py3langid's guess and probability, once per message (detect and switch_to both ask)."""
+    guess, probability = _identifier().classify(text)
+    return guess, float(probability)
+
+
 def _cue_counts(words: list[str]) -> dict[str, int]:
     counts = dict.fromkeys(LANGUAGES, 0)
     for word in words:
@@ -70,7 +77,7 @@ def detect(text: str) -> str | None:
     counts = _cue_counts(words)
     best = max(counts.values())
     leaders = [lang for lang, n in counts.items() if n == best]
-    guess, probability = _identifier().classify(text)
+    guess, probability = _classified(text)
     if best > 0 and len(leaders) == 1:
         cue_lang = leaders[0]
         if best >= 2 or guess == cue_lang or probability < _SURE or len(words) < _MIN_WORDS:
@@ -89,7 +96,7 @@ def switch_to(text: str, current: str) -> str | None:
         return None
     lower = text.lower().replace("’", "'")
     counts = _cue_counts([w for w in _WORD.findall(lower) if len(w) > 1 or w == "i"])
-    guess, probability = _identifier().classify(text)
+    guess, probability = _classified(text)
     if counts[found] >= 2 and counts[found] > counts.get(current, 0) and guess == found and probability >= _SURE:
         return found
     return None
