@@ -93,8 +93,9 @@ conversations: setup-actions setup-rasa
 	scripts/train.sh
 	$(ACT)/python scripts/conversations.py $(ARGS)
 
+# `make run PROFILE=prod`: the production profile (PostgreSQL, Redis, nginx; the variables in the README).
 run: setup
-	scripts/run.sh
+	PROFILE=$(PROFILE) scripts/run.sh
 
 clean:
 	rm -rf .venv catalog.db results reports .pytest_cache .ruff_cache web/node_modules web/dist tests/browser/artifacts

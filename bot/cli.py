@@ -21,7 +21,7 @@ from bot.nlp import extract
 from bot.profile import profile_from_mapping
 from bot.registry.check import check_line
 from bot.registry.criteria_parser import parse_line
-from bot.retention import DEFAULT_RETENTION, purge, retention_days
+from bot.retention import DEFAULT_RETENTION, compact, purge, retention_days
 from bot.scenarios import ScenarioFileError, run_file
 from bot.search import MAX_CHECKED, Catalogue
 
@@ -341,6 +341,10 @@ def cmd_purge(args: argparse.Namespace) -> int:
         return _fail(f"conversations purge: the tracker store cannot be reached ({type(error).__name__})", 1)
     print(f"conversations purge: deleted {conversations} conversation(s), {events} event(s), "
           f"idle for more than {days:g} days")
+    if args.compact:
+        done = compact(url)
+        print("conversations purge: " + ("compacted the events table" if done else
+              "did not compact (not PostgreSQL, no events table, or the table was busy: the next purge tries again)"))
     return 0
 
 
@@ -415,6 +419,9 @@ def parser() -> argparse.ArgumentParser:
     pg.add_argument("--older-than", default=os.environ.get("TRIALBOT_RETENTION", DEFAULT_RETENTION),
                     help="retention, e.g. 30d or '2 weeks' (default: $TRIALBOT_RETENTION or 30 d)")
     pg.add_argument("--url", help="tracker store database URL (default: $TRIALBOT_TRACKER_URL or var/conversations.db)")
+    pg.add_argument("--compact", action="store_true",
+                    help="PostgreSQL: then rewrite the events table (VACUUM FULL), so no deleted conversation's "
+                         "bytes stay in its free space")
     pg.set_defaults(func=cmd_purge)
 
     s = sub.add_parser("scenarios", help="run staff matching scenarios")

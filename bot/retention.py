@@ -3,7 +3,8 @@
 The assistant keeps a person's facts only for their conversation; the tracker store (Rasa's `events` table, in
 SQLite under var/ or in PostgreSQL) keeps the messages until "forget me" or this purge. A conversation is removed
 as a whole, by its latest event, so none is left half-deleted. On SQLite the deleted rows are overwritten
-(`secure_delete`), so the words leave the file too.
+(`secure_delete`), so the words leave the file too. On PostgreSQL a deleted row's bytes stay in the table's free
+space (a plain VACUUM prunes it but does not overwrite it) until `compact` rewrites the table.
 """
 
 from __future__ import annotations
@@ -48,5 +49,23 @@ def purge(url: str, older_than_days: float, now: float | None = None) -> tuple[i
                 chunk = senders[start:start + 500]
                 removed += connection.execute(events.delete().where(events.c.sender_id.in_(chunk))).rowcount
         return len(senders), removed
+    finally:
+        engine.dispose()
+
+
+def compact(url: str, lock_timeout_seconds: int = 10) -> bool:
+    """Rewrite PostgreSQL's events table (VACUUM FULL), so that no forgotten or purged conversation stays in its
+    pages' free space. The rewrite locks the table, so it gives up after a few seconds if conversations hold it
+    (the next purge tries again). False then, or when the database is not PostgreSQL or has no events table yet."""
+    engine = sa.create_engine(url, hide_parameters=True)
+    try:
+        if engine.dialect.name != "postgresql" or not sa.inspect(engine).has_table("events"):
+            return False
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text(f"SET lock_timeout = '{int(lock_timeout_seconds)}s'"))
+            connection.execute(sa.text("VACUUM FULL events"))
+        return True
+    except sa.exc.SQLAlchemyError:
+        return False
     finally:
         engine.dispose()

@@ -2,9 +2,23 @@
 # Serve the assistant: the catalogue loaded, a model trained only when data or config changed,
 # the action server on 5055, Rasa (REST and socket.io) on 5005 and the demo page with the chat widget on 8080.
 # Ctrl-C stops them all.
+# PROFILE=prod (make run PROFILE=prod): PostgreSQL and Redis (given by variables), an action server with several
+# workers and several Rasa processes behind nginx: deploy/prod/serve.py, the variables in the README.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD" RASA_TELEMETRY_ENABLED=false
+
+case "${PROFILE:-}" in
+  "" | embedded) ;;
+  prod)
+    # Every variable is checked before anything is loaded or started; then the catalogue (DATABASE_URL) and the model.
+    .venv/actions/bin/python deploy/prod/serve.py check
+    .venv/actions/bin/trialbot trials load
+    scripts/train.sh
+    exec .venv/actions/bin/python deploy/prod/serve.py serve
+    ;;
+  *) echo "run: unknown PROFILE '$PROFILE' (leave it empty for the embedded profile, or prod)" >&2; exit 2 ;;
+esac
 
 .venv/actions/bin/trialbot trials load
 mkdir -p var

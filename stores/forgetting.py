@@ -4,13 +4,24 @@ Rasa 3.6 has no delete API, and a delete made while a turn runs is undone when t
 event beyond the number already stored, so after a delete it writes the whole conversation back. Here the delete
 happens in `save` itself, at the end of the turn in which `action_forget` erased the facts (Rasa holds the
 conversation's lock until then), and nothing of that turn is written. On SQLite, `secure_delete` overwrites the
-deleted rows, so the words are gone from the file's bytes too, not only from its rows. Database errors never
-carry the events' values (`hide_parameters`), since Rasa logs them when the store fails mid-conversation.
+deleted rows, so the words are gone from the file's bytes too, not only from its rows. On PostgreSQL a plain
+`VACUUM events` follows, outside the turn's transaction and off the event loop, so the deleted rows are pruned from
+the table's pages instead of waiting for autovacuum (what it does not erase: the README's production profile).
+Database errors never carry the events' values (`hide_parameters`), since Rasa logs them when the store fails
+mid-conversation.
+
+Rasa 3.6 starts even when the database cannot be reached (it logs "Could not create tables" and goes on), and its
+FailSafeTrackerStore then keeps every conversation in memory, lost at the next restart. Here the store checks the
+database at start and refuses with `TrackerStoreUnavailable`, after retrying a server database for
+$TRIALBOT_TRACKER_WAIT seconds (30 by default), so Rasa stops with a clear message instead.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +32,21 @@ from rasa.shared.core.trackers import DialogueStateTracker
 log = logging.getLogger(__name__)
 
 FORGOTTEN = "conversation_forgotten"
+DEFAULT_WAIT_SECONDS = 30.0
+
+
+class TrackerStoreUnavailable(RuntimeError):
+    """The tracker store's database cannot be reached at start: refuse to run rather than keep conversations in
+    memory."""
+
+
+def wait_seconds(environ: dict[str, str] | None = None) -> float:
+    """How long a server database may take to come up ($TRIALBOT_TRACKER_WAIT; never negative)."""
+    text = (os.environ if environ is None else environ).get("TRIALBOT_TRACKER_WAIT", "").strip()
+    try:
+        return max(0.0, float(text)) if text else DEFAULT_WAIT_SECONDS
+    except ValueError as error:
+        raise TrackerStoreUnavailable(f"TRIALBOT_TRACKER_WAIT must be a number of seconds, not {text!r}") from error
 
 
 def asked_to_forget(tracker: DialogueStateTracker) -> bool:
@@ -51,12 +77,49 @@ class ForgettingSQLTrackerStore(SQLTrackerStore):
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _secure_delete)
             self.engine.dispose()  # connections opened before the listener reconnect with it
+        self._check_reachable(0.0 if self.engine.dialect.name == "sqlite" else wait_seconds())
+
+    def _check_reachable(self, wait: float) -> None:
+        """Connect and make sure the events table exists (Rasa's own attempt fails silently), retrying for `wait`
+        seconds; then a clear error that names the database without its password."""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                self.Base.metadata.create_all(self.engine)
+                with self.engine.connect() as connection:
+                    if sa.inspect(connection).has_table(self.SQLEvent.__tablename__):
+                        return
+                    problem = "the events table could not be created"
+            except sa.exc.SQLAlchemyError as error:
+                cause = getattr(error, "orig", None) or error
+                problem = f"{type(cause).__name__}: {(str(cause).strip().splitlines() or [''])[0]}"
+            if time.monotonic() >= deadline:
+                where = self.engine.url.render_as_string(hide_password=True)
+                hint = ("that the file's folder exists and is writable" if self.engine.dialect.name == "sqlite"
+                        else "TRACKER_DB_HOST, TRACKER_DB_PORT, TRACKER_DB_NAME, TRACKER_DB_USER and "
+                        "TRACKER_DB_PASSWORD, and that the database is up")
+                raise TrackerStoreUnavailable(
+                    f"the tracker store database {where} cannot be used ({problem}). Rasa would keep conversations "
+                    f"in memory only and lose them; refusing to start. Check {hint}.")
+            log.warning("the tracker store database is not reachable yet; retrying (%s)", problem)
+            time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if asked_to_forget(tracker):
             self.forget(tracker.sender_id)
+            if self.engine.dialect.name == "postgresql":
+                await asyncio.to_thread(self.vacuum)
             return
         await super().save(tracker)
+
+    def vacuum(self) -> None:
+        """Prune the deleted rows from the table's pages now (VACUUM cannot run inside a transaction). A failure is
+        logged, never raised: the rows are already deleted, and autovacuum prunes them later anyway."""
+        try:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(sa.text(f"VACUUM {self.SQLEvent.__tablename__}"))
+        except sa.exc.SQLAlchemyError as error:
+            log.warning("VACUUM after forgetting a conversation failed (%s)", type(error).__name__)
 
     def forget(self, sender_id: str) -> None:
         """Delete every event of one conversation (all its sessions)."""
