@@ -83,7 +83,8 @@ bench: setup
 	scripts/with_postgres.sh $(ACT)/python scripts/bench_catalogue.py
 	$(ACT)/python scripts/bench_rest.py
 
-# All 1,000 hostile messages of tests/e2e/test_fuzz.py (make test sends 200 of them); about 15 minutes.
+# All 1,000 hostile messages of tests/e2e/test_fuzz.py over REST and 1,000 over socket.io (make test sends 200 and
+# 100); about 22 minutes.
 fuzz: train
 	TRIALBOT_FUZZ_COUNT=1000 $(ACT)/python -m pytest -q -p no:cacheprovider -m e2e tests/e2e/test_fuzz.py
 

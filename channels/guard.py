@@ -1,4 +1,9 @@
-"""What the channels do with every message: read a malformed "/..." as words, and never leave a turn silent.
+"""What the channels do with every message: cut it to a sane length, read a malformed "/..." as words, and never
+leave a turn silent.
+
+Rasa 3.6 runs the NLU pipeline in the server's event loop, and its cost grows faster than the text: a message of
+400,000 characters held every other conversation for 24 s here, one of 990,000 for over a minute. A message is cut
+to MAX_CHARS (five times what the widget lets a person type) before Rasa reads it.
 
 A person always gets an answer: when a turn sends nothing back, the channel says the lookup is unavailable.
 
@@ -23,6 +28,8 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from bot.i18n import marked, words
 
 DOMAIN = Path(__file__).resolve().parents[1] / "domain.yml"
+# The longest message Rasa reads (five times the widget's limit); the rest is cut off (see above).
+MAX_CHARS = 5000
 # A button's payload: "/intent" or "/intent{"entity": "value"}". Rasa parses any message starting with "/" as one,
 # and when it is malformed it logs a warning that quotes the whole message; such a message is read as plain text.
 SHORTCUT = re.compile(r"^/(?P<intent>[a-z_]{1,40})(?P<entities>\{[^{}]{0,200}\})?$")
@@ -35,9 +42,13 @@ def known_intents() -> frozenset[str]:
 
 
 def as_text(text: str) -> str:
-    """The message as Rasa should read it: a well-formed shortcut of a known intent stays one; anything else that
-    starts with "/" loses its slashes, so that it is read as words and never quoted in a log."""
-    if not isinstance(text, str) or not text.startswith("/"):
+    """The message as Rasa should read it: its first MAX_CHARS characters; a well-formed shortcut of a known intent
+    stays one; anything else that starts with "/" loses its slashes, so that it is read as words and never quoted in
+    a log."""
+    if not isinstance(text, str):
+        return text
+    text = text[:MAX_CHARS]
+    if not text.startswith("/"):
         return text
     match = SHORTCUT.match(text)
     if match and match.group("intent") in known_intents():

@@ -11,6 +11,10 @@
   Rasa spreads it into `sio.emit(event, **json_message)`, which raises TypeError for any key that is not an argument
   of emit() ("type", "results", ...), so the trial cards' payload never left the server.
 
+- Whatever a client sends, the message is handled or ignored, never dropped by an exception: an event without its
+  data or with extra arguments, metadata too deeply nested to decode (RecursionError, not ValueError: the person's
+  message used to be lost without a reply, and a traceback logged).
+
 Everything else (events, JWT, metadata, the REST-style health route) is Rasa's own. credentials.yml names this
 class instead of `socketio`.
 """
@@ -96,7 +100,7 @@ class WidgetSocketIOInput(SocketIOInput):
             return await rasa_connect(sid, environ, auth) if rasa_connect else True
 
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: str, data: dict | None) -> None:
+        async def session_request(sid: str, data: Any = None, *_: Any) -> None:
             wanted = data.get("session_id") if isinstance(data, dict) else None
             token = wanted if sessions.valid(wanted) else sessions.new_token()
             if self.session_persistence:
@@ -106,7 +110,7 @@ class WidgetSocketIOInput(SocketIOInput):
             await sio.emit("session_confirm", token, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: str, data: Any) -> None:
+        async def handle_message(sid: str, data: Any = None, *_: Any) -> None:
             if not isinstance(data, dict):
                 return
             output_channel = WidgetSocketIOOutput(sio, self.bot_message_evt)
@@ -124,7 +128,7 @@ class WidgetSocketIOInput(SocketIOInput):
             if isinstance(metadata, str):
                 try:
                     metadata = json.loads(metadata)
-                except ValueError:
+                except (ValueError, RecursionError):  # "[[[[…" too deep for the decoder: the message counts
                     metadata = {}
             await on_new_message(UserMessage(text if isinstance(text, str) else "", output_channel, sender_id,
                                              input_channel=self.name(),

@@ -1,95 +1,20 @@
 """The widget's channel (socket.io) against someone who is not the person: another website, a guessed or chosen
 session id, an id seen in the tracker store, a message written into someone else's session.
 
-A small Engine.IO v4 polling client over `requests` plays each side, so the test needs nothing beyond the actions
-environment. The servers are those of test_rest_conversation (the trained model, both channels of credentials.yml).
+A small Engine.IO v4 polling client over `requests` (sio_client.py) plays each side, so the test needs nothing
+beyond the actions environment. The servers are those of test_rest_conversation (the trained model, both channels of
+credentials.yml).
 Run: PYTHONPATH=. <actions env>/bin/python -m pytest tests/e2e/test_socketio.py -q -m e2e
 """
 
 from __future__ import annotations
 
-import json
-import time
-from typing import Any
-
 import pytest
 import requests
+from sio_client import Socket
 from test_rest_conversation import rasa_url  # noqa: F401  (the servers fixture)
 
 pytestmark = pytest.mark.e2e
-
-ALLOWED = "http://localhost:8080"  # credentials.yml's allowed_origins
-SEPARATOR = "\x1e"
-
-
-class Socket:
-    """One socket.io client over HTTP long-polling: connect, emit, and collect the events the server sends."""
-
-    def __init__(self, webhook: str, origin: str | None = ALLOWED) -> None:
-        self.base = webhook.split("/webhooks/")[0] + "/socket.io/"
-        self.headers = {"Origin": origin} if origin else {}
-        opened = requests.get(self.base, params={"EIO": "4", "transport": "polling"}, headers=self.headers,
-                              timeout=10)
-        opened.raise_for_status()
-        self.sid = json.loads(opened.text[1:])["sid"]
-        self.events: list[tuple[str, Any]] = []
-        self._post("40")
-        self.connected = any(p.startswith("40") for p in self._poll())
-
-    def _params(self) -> dict[str, str]:
-        return {"EIO": "4", "transport": "polling", "sid": self.sid}
-
-    def _post(self, packet: str) -> None:
-        requests.post(self.base, params=self._params(), data=packet.encode("utf-8"), headers=self.headers,
-                      timeout=10).raise_for_status()
-
-    def _poll(self) -> list[str]:
-        reply = requests.get(self.base, params=self._params(), headers=self.headers, timeout=30)
-        reply.raise_for_status()
-        packets = reply.text.split(SEPARATOR)
-        for packet in packets:
-            if packet == "2":
-                self._post("3")  # ping, pong
-            elif packet.startswith("42"):
-                name, *data = json.loads(packet[2:])
-                self.events.append((name, data[0] if data else None))
-        return packets
-
-    def emit(self, event: str, data: Any) -> None:
-        self._post("42" + json.dumps([event, data]))
-
-    def wait_for(self, event: str, seconds: float = 30) -> Any:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            for index, (name, data) in enumerate(self.events):
-                if name == event:
-                    del self.events[index]
-                    return data
-            self._poll()
-        raise AssertionError(f"no {event!r} within {seconds} s; got {self.events}")
-
-    def session(self, wanted: str | None = None) -> str:
-        self.emit("session_request", {"session_id": wanted})
-        return self.wait_for("session_confirm")
-
-    def say(self, token: str, text: str, expect: str = "", seconds: float = 60) -> str:
-        """Send a message; return the replies received until one contains `expect` (any reply when empty)."""
-        self.emit("user_uttered", {"message": text, "session_id": token})
-        texts: list[str] = []
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            texts += [(d or {}).get("text") or "" for n, d in self.events if n == "bot_uttered"]
-            self.events = [e for e in self.events if e[0] != "bot_uttered"]
-            if texts and expect in "\n".join(texts):
-                return "\n".join(texts)
-            self._poll()
-        raise AssertionError(f"no reply with {expect!r} within {seconds} s")
-
-    def close(self) -> None:
-        try:
-            self._post("1")
-        except requests.RequestException:
-            pass
 
 
 def test_a_page_of_another_origin_gets_no_socket(rasa_url):  # noqa: F811
