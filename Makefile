@@ -81,6 +81,7 @@ load: train
 bench: setup
 	$(ACT)/python scripts/bench.py
 	scripts/with_postgres.sh $(ACT)/python scripts/bench_catalogue.py
+	$(ACT)/python scripts/bench_action_memory.py
 	$(ACT)/python scripts/bench_rest.py
 
 # All 1,000 hostile messages of tests/e2e/test_fuzz.py over REST and 1,000 over socket.io (make test sends 200 and
