@@ -126,8 +126,11 @@ class Phrase(str):
 
     def __new__(cls, msgid: str, **params: Any) -> Phrase:
         if params:
+            # A Phrase, Translated, Country or Number is its English text already (str.format reads it as a str):
+            # only dates and floats need wording. Made hundreds of times a match, so no call for the others.
             english = _words(DEFAULT)
-            text = msgid.format(**{k: english.word(v) for k, v in params.items()})
+            text = msgid.format(**{k: english.word(v) if isinstance(v, (date, float)) else v
+                                   for k, v in params.items()})
         else:
             text = msgid
         made = super().__new__(cls, text)
