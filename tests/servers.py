@@ -33,3 +33,12 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float
             pass
         time.sleep(0.5)
     pytest.fail(f"{url} did not come up within {timeout} s; see {log}")
+
+
+def say(url: str, sender: str, text: str) -> str:
+    """One message over REST; the reply's texts (failing on an empty answer: a turn must never be silent)."""
+    reply = requests.post(url, json={"sender": sender, "message": text}, timeout=60)
+    reply.raise_for_status()
+    messages = reply.json()
+    assert messages, f"an empty answer to {text!r}"
+    return "\n".join(m.get("text") or "" for m in messages)

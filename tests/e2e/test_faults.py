@@ -14,8 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-import requests
-from servers import free_port, wait_until_up
+from servers import free_port, say, wait_until_up
 from test_rest_conversation import MODEL, ROOT, rasa_or_skip
 
 pytestmark = pytest.mark.e2e
@@ -111,14 +110,6 @@ def stored(tmp_path_factory):
         yield running
     finally:
         running.stop()
-
-
-def say(url: str, sender: str, text: str) -> str:
-    reply = requests.post(url, json={"sender": sender, "message": text}, timeout=60)
-    reply.raise_for_status()
-    messages = reply.json()
-    assert messages, f"an empty answer to {text!r}"
-    return "\n".join(m.get("text") or "" for m in messages)
 
 
 def test_action_server_down_then_back(servers):

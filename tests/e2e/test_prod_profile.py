@@ -28,9 +28,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 import sqlalchemy as sa
-from servers import free_port
+from servers import free_port, say
 from sio_client import Socket
 from test_rest_conversation import ROOT, rasa_or_skip
 
@@ -214,14 +213,6 @@ def prod(tmp_path_factory) -> Iterator[Running]:
         for log in run_dir.glob("*.log"):  # kept with pytest's folders, to read after a failure
             shutil.copy(log, work)
         shutil.rmtree(run_dir, ignore_errors=True)
-
-
-def say(url: str, sender: str, text: str) -> str:
-    reply = requests.post(url, json={"sender": sender, "message": text}, timeout=60)
-    reply.raise_for_status()
-    messages = reply.json()
-    assert messages, f"an empty answer to {text!r}"
-    return "\n".join(m.get("text") or "" for m in messages)
 
 
 def upstreams(prod: Running) -> list[str]:
