@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -157,11 +157,34 @@ _OTHER_TRIAL = re.compile(r"\b(?:clinical trials?|clinical stud(?:y|ies)|investi
                           r"\b(?:study|studies|trials?)\b", re.I)
 # A line that says what is allowed or advised, not what is required: "should be encouraged to switch".
 _NOT_A_REQUIREMENT = re.compile(r"\b(?:should be encouraged|are encouraged|will be allowed|(?:is|are) allowed|"
-                                r"(?:is|are) permitted|may continue|may be included|at the discretion of)\b|"
+                                r"(?:is|are) permitted|(?:is|are) permissible|may continue|may be included|"
+                                r"at the discretion of)\b|"
                                 r"^(?:allowed|permitted|recommended)\b|\bwill not be excluded\b|"
                                 r"\bno (?:one|subjects?|patients?|participants?|persons?|individuals?) "
                                 r"will be excluded\b",
                                 re.I)
+# A line that leaves the decision to someone's judgement ("in the opinion of the investigator", "as judged by the
+# treating physician"): whatever facts it names, what it requires is that judgement.
+_JUDGEMENT = re.compile(r"\bin (?:the |his |her |their )?(?:\w+ )?(?:opinion|judge?ment|view) of\b|"
+                        r"\b(?:investigator|physician|doctor|clinician)(?:'s|s'|s| s)? (?:opinion|judge?ment|view)\b|"
+                        r"\b(?:judged|determined|assessed|deemed|considered) by (?:the |a |an )?(?:[\w-]+ ){0,2}"
+                        r"(?:investigators?|physicians?|doctors?|clinicians?|team)\b|"
+                        r"\b(?:investigators?|physicians?|doctors?|clinicians?|(?:clinical|study|medical) team) "
+                        r"(?:believes?|feels?|judges?|considers?|thinks?|suspects?)\b", re.I)
+# A line that asks for agreement or a wish ("Must agree to have regular clinic visits (... asthma)", "Interested in
+# taking varenicline"): what it names is what the person would agree to, not a fact about them. Birth control is
+# read (willingness to use it is a fact the conversation asks).
+_AGREEMENT_LINE = re.compile(r"^\W*(?:\d+\W+)?(?:(?:must|should)\s+)?(?:be\s+)?(?:agrees?|willing|interested|"
+                             r"able and willing|willing and able)\s+(?:to|in)\b", re.I)
+# A line about consent itself ("Signed informed consent prior to surgery"): the medicines or operations it names
+# are what the consent is for.
+_CONSENT_LINE = re.compile(r"^\W*(?:\d+\W+)?(?:(?:signed|written|obtained|dated|voluntary)\s+)*(?:informed\s+)?"
+                           r"consent\b", re.I)
+# A note or a reason the line adds after its requirement ("Hemoglobin > 9 g/dL (Note: patients may be transfused
+# ...)", "HBV or HCV infected (these increase the risk of ...)", "... because carbetocin is licensed for ..."):
+# the medicines and conditions it names are not what the line requires.
+_NOTE = re.compile(r"[(\[]?\s*\b(?:note|n\.?b\.?)\s*[:：]|\bbecause\b|[(\[]\s*(?:to avoid|these (?:increase|may))\b|"
+                   r"\b(?:to mitigate|in order to)\b", re.I)
 _NOT_SPECIFIED = re.compile(r"^(?:[\w /-]{1,40}[:：]\s*)?not specified\W*$", re.I)
 _PREGNANT = re.compile(r"\bpregnan(?:t|cy)\b", re.I)
 _BREASTFEEDING = re.compile(r"\b(?:breast[- ]?feeding|lactating|lactation|nursing(?= (?:mothers?|women|females|"
@@ -228,6 +251,9 @@ class ParsedLine:
     atoms: tuple[str, ...] = ()  # kinds of rule found: age, sex, lab, pregnancy, diagnosis, medication
     # Thresholds as the text states them (measure, operator, value, unit), before the age convention is applied.
     stated: tuple[tuple[str, str, float, str | None], ...] = ()
+    # The words the rule reads, as spans of the line (after spacing and the lead-in): what it leaves out is for
+    # the study team. Measured against the spans experts judged not computable (make criteria-report).
+    read: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "kind": self.kind, "rule": self.rule, "manual": self.manual,
@@ -285,9 +311,23 @@ def parse_line(text: str, kind: str, lead_in: str | None = None) -> ParsedLine:
     if scale and int(scale.group(1)) < int(scale.group(2)) <= 4:
         whole = f"ECOG performance status {scale.group(1)}-{scale.group(2)}{whole[scale.end():]}"
     spaced = _SIGN.sub(lambda m: f" {_SIGN_SPELLING.get(m.group(1), m.group(1))} ", whole).strip()
-    parsed = _parse(spaced, kind)
+    note = _NOTE.search(spaced)
+    parsed = _parse(spaced[:note.start()].rstrip(" ([;,.") if note and note.start() else spaced, kind)
+    if note and note.start() and parsed.rule:
+        parsed = _with_note(parsed, kind, spaced[note.start():].strip(" ()[].;"))
     parsed.text = text
     return parsed
+
+
+def _with_note(parsed: ParsedLine, kind: str, note: str) -> ParsedLine:
+    """A note may widen or narrow what the line asks: the rule decides only in the direction that never rules a
+    person out, and the note goes to the study team; a rule already open the other way is left to them whole."""
+    side = "necessary" if kind == "exclusion" else "sufficient"
+    if parsed.partial and parsed.partial != side:
+        return _manual(parsed.text, kind, f"a note or reason the parser cannot weigh against the rule ({note[:100]})",
+                       parsed.stated)
+    check = f"what the line adds after its requirement ({note[:100]})"
+    return replace(parsed, partial=side, also_check=f"{parsed.also_check}; {check}" if parsed.also_check else check)
 
 
 def _parse(text: str, kind: str) -> ParsedLine:
@@ -300,7 +340,7 @@ def _parse(text: str, kind: str) -> ParsedLine:
             return ParsedLine(text, kind, as_inclusion.rule, None,
                               "whether the record meant this line as a requirement (it gives no heading)"
                               + (f"; {as_inclusion.also_check}" if as_inclusion.also_check else ""),
-                              "sufficient", as_inclusion.atoms, as_inclusion.stated)
+                              "sufficient", as_inclusion.atoms, as_inclusion.stated, as_inclusion.read)
         # Else read it all the same, to show staff what the line measures; it gets no rule.
         return _manual(text, kind, "the record does not say whether this line includes or excludes",
                        as_inclusion.stated if as_inclusion else ())
@@ -312,6 +352,13 @@ def _parse(text: str, kind: str) -> ParsedLine:
         return _manual(text, kind, "the record states no requirement here: it points to another section")
     if _NOT_A_REQUIREMENT.search(text):
         return _manual(text, kind, "the line says what is allowed or advised, not what is required")
+    if _CONSENT_LINE.match(text):
+        return _manual(text, kind, "the line is about consent, which the study team obtains")
+    if _AGREEMENT_LINE.match(text) and not _CONTRACEPTION.search(text):
+        return _manual(text, kind, "the line asks for the person's agreement or wish, which the study team records")
+    if _JUDGEMENT.search(text):
+        return _manual(text, kind, "the line leaves the decision to the judgement of the investigator or physician",
+                       _other_measures(text, []))
     whole = _whole_line(text, kind)
     if whole is not None:
         return whole
@@ -363,39 +410,40 @@ def _parse(text: str, kind: str) -> ParsedLine:
         return _manual(text, kind, f"the rule read does not check: {error.message}", _stated(atoms) + others)
     kinds = tuple(dict.fromkeys(a.kind for a in atoms))
     stated = _stated(atoms) + others
+    read = tuple(head[start:end] for start, end in sorted(covered))
     if any(a.kind == "pregnancy_test" for a in atoms):
         # "a negative pregnancy test": not being pregnant is needed, the test itself is for the study team.
-        return ParsedLine(text, kind, rule, None, "the pregnancy test itself", "necessary", kinds, stated)
+        return ParsedLine(text, kind, rule, None, "the pregnancy test itself", "necessary", kinds, stated, read=read)
     if any(a.untimed for a in atoms):
         partial = "necessary" if kind == "exclusion" else "sufficient"
         check = ("when the medicine was taken: the line gives no time frame" if any(
             a.untimed and a.kind == "medication" for a in atoms) else "whether a minor operation counts too")
-        return ParsedLine(text, kind, rule, None, check, partial, kinds, stated)
+        return ParsedLine(text, kind, rule, None, check, partial, kinds, stated, read=read)
     if any(a.kind == "contraception" for a in atoms):
         # The fact is the willingness to use birth control during the study; the method, the period after it
         # and whether it is in use today stay for the study team, in the direction that never rules anyone out.
         partial = "necessary" if kind == "exclusion" else "sufficient"
         return ParsedLine(text, kind, rule, None, "the method and period of birth control the line asks for",
-                          partial, kinds, stated)
+                          partial, kinds, stated, read=read)
     if any(a.uln for a in atoms):
         # The table's upper limit stands in for the laboratory's own: the rule may never decide alone.
         partial = "necessary" if kind == "exclusion" else "sufficient"
         limits = "; ".join(f"{k} {v['uln']} {v['unit'].replace('umol', 'µmol')}" for k, v in _uln_table().items()
                            if any(a.uln and a.rule["fact"] == k for a in atoms))
         check = f"the laboratory's own upper limit of normal (the rule used {limits})"
-        return ParsedLine(text, kind, rule, None, check, partial, kinds, stated)
+        return ParsedLine(text, kind, rule, None, check, partial, kinds, stated, read=read)
     unread = re.search(r"(?:" + _OP + r")\s*\d", outside, re.I)  # a bound the atoms did not read ("≥ 12 to < 18")
     if unread and not leftover:
         leftover = [unread.group(0)]
     if exception:
         return ParsedLine(text, kind, rule, None, f"the exception the line makes ({text[exception.start():][:100]})",
-                          "necessary", kinds, stated)
+                          "necessary", kinds, stated, read=read)
     if leftover or vague or not certain:
         rest = " ".join(leftover) if leftover else "how the parts combine"
         partial = "necessary" if kind == "exclusion" else "sufficient"
         return ParsedLine(text, kind, rule, None, f"the rest of the line as written ({rest[:120]})", partial, kinds,
-                          stated)
-    return ParsedLine(text, kind, rule, None, None, None, kinds, stated)
+                          stated, read=read)
+    return ParsedLine(text, kind, rule, None, None, None, kinds, stated, read=read)
 
 
 # A threshold on a measure outside the facts: "FEV1 < 50 %", "MMSE score of at least 24". Read only to say what the
@@ -495,7 +543,7 @@ def _not(text: str, rest: str) -> ParsedLine:
         return _manual(text, "inclusion", inner.manual or "not read")
     flipped = {"necessary": "sufficient", "sufficient": "necessary"}.get(inner.partial or "")
     return ParsedLine(text, "inclusion", {"not": inner.rule}, None, inner.also_check, flipped, inner.atoms,
-                      inner.stated)
+                      inner.stated, inner.read)
 
 
 def _whole_line(text: str, kind: str) -> ParsedLine | None:
@@ -513,13 +561,14 @@ def _whole_line(text: str, kind: str) -> ParsedLine | None:
             up = m.group(3).lower() in ("over", "older", "above")
             atoms = [_age_bound(">=" if up else "<=", low, unit, 0, 0)]
         rule = atoms[0].rule if len(atoms) == 1 else {"all": [a.rule for a in atoms]}
-        return ParsedLine(text, kind, rule, None, atoms=("age",), stated=tuple(a.stated for a in atoms if a.stated))
+        return ParsedLine(text, kind, rule, None, atoms=("age",), stated=tuple(a.stated for a in atoms if a.stated),
+                          read=(text,))
     if _NOT_PREGNANT_LINE.match(text) and kind == "inclusion":
         parts = [{"fact": "pregnant", "is": False}]
         if re.search(r"nursing|lactating|breast", text, re.I):
             parts.append({"fact": "breastfeeding", "is": False})
         rule = parts[0] if len(parts) == 1 else {"all": parts}
-        return ParsedLine(text, kind, rule, None, atoms=("pregnancy",))
+        return ParsedLine(text, kind, rule, None, atoms=("pregnancy",), read=(text,))
     return None
 
 
@@ -887,7 +936,9 @@ def _treatment_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str |
             else:
                 rule = {"all": [{"fact": fact, "is": True}, {**bound, "op": "<="}]}
             spans = ((named.start(), named.end()), (when.start(), when.end()))
-        elif ever := _EVER.search(text[:named.start()]):
+        elif (ever := _EVER.search(text[:named.start()])) and not re.search(
+                r"\b(?:to|after|before|until|following)\s+(?:the\s+|any\s+|a\s+)?$", text[:named.start()], re.I):
+            # "prior surgery", not "consent prior to surgery" (the study's own operation)
             rule = {"fact": fact, "is": True}
             spans = ((ever.start(), ever.end()), (named.start(), named.end()))
         else:
@@ -942,8 +993,11 @@ def _diagnosis_atoms(text: str, doc: Doc, kind: str) -> tuple[list[_Atom], str |
             continue
         before = text[:ent.start_char]
         if (_NOT_HAVING.search(before) and not re.search(r"\bpositive\b[^.;]*$", before, re.I)) or re.match(
-                r"\s*(?:vaccin|test|screen|serolog|status unknown)", text[ent.end_char:], re.I):
-            continue  # "anti-cancer treatment", "testing for HIV", "hepatitis B vaccine": not having the disease
+                r"\s*(?:vaccin|test|screen|serolog|status unknown|biops|tissue|samples?\b|specimens?\b|material|"
+                r"blocks?\b)", text[ent.end_char:], re.I):
+            # "anti-cancer treatment", "testing for HIV", "hepatitis B vaccine", "tumour biopsy material": what the
+            # line asks for is not having the disease
+            continue
         rule: dict[str, Any] = {"fact": "diagnoses", "within": [ent.ent_id_]}
         if voc.concept_within(ent.ent_id_, "malignancy") and ent.ent_id_ in ("malignancy", "haematological_malignancy"):
             rule["borderline"] = ["myeloid_neoplasm"]

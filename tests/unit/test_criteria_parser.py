@@ -481,3 +481,47 @@ def test_non_joined_to_a_word_is_a_name_not_a_negation():
 def test_absences_joined_by_or_are_kept_as_they_are_written():
     assert rule("HIV negative or hepatitis C negative") == {"any": [
         {"not": {"fact": "diagnoses", "within": ["hiv"]}}, {"not": {"fact": "diagnoses", "within": ["hepatitis_c"]}}]}
+
+
+@pytest.mark.parametrize(("text", "kind", "why"), [
+    ("Patients with any condition or on any therapy that, in the investigator's opinion, may interfere with "
+     "pregabalin", "exclusion", "judgement"),
+    ("Had an unsatisfactory response to quetiapine as judged by a study investigator.", "exclusion", "judgement"),
+    ("Patients whom the clinical team feel need rifampicin", "exclusion", "judgement"),
+    ("Signed informed consent prior to surgery", "inclusion", "consent"),
+    ("Written informed consent must be obtained before any injection of bevacizumab", "inclusion", "consent"),
+    ("Must agree to have regular clinic visits (1-2 a year for mild asthma).", "inclusion", "agreement"),
+    ("Interested in taking 3 months of varenicline", "inclusion", "agreement"),
+])
+def test_lines_that_require_a_judgement_consent_or_agreement_stay_manual_whatever_they_name(text, kind, why):
+    parsed = parse_line(text, kind)
+    assert parsed.rule is None and why in parsed.manual
+
+
+def test_birth_control_is_still_read_in_a_line_that_asks_for_agreement():
+    assert rule("Willing to use contraception during the study") == {"fact": "contraception", "is": True}
+
+
+@pytest.mark.parametrize(("text", "kind", "expected_rule", "side"), [
+    ("Hemoglobin >9 g/dL (Note: Patients may be transfused or receive erythropoietin to keep this level).",
+     "inclusion", {"fact": "haemoglobin", "op": ">", "value": 9.0, "unit": "g/dL"}, "sufficient"),
+    ("HBV infected or HCV infected (these increase the risk of TB-drug induced hepatotoxicity)", "exclusion",
+     {"fact": "diagnoses", "within": ["hepatitis_b", "hepatitis_c"]},
+     "necessary"),
+])
+def test_a_note_or_reason_after_the_requirement_is_left_to_the_study_team(text, kind, expected_rule, side):
+    parsed = parse_line(text, kind)
+    assert parsed.partial == side and "adds after its requirement" in parsed.also_check
+    assert parsed.rule == expected_rule, parsed.rule  # nothing named in the note (erythropoietin, TB) is read
+
+
+def test_the_studys_own_operation_and_a_tumour_sample_are_not_facts_about_the_person():
+    assert rule("Able to be randomized prior to or up to 48 hours after surgery.") is None
+    assert rule("Prior major surgery", "exclusion") == {"fact": "major_surgery", "is": True}
+    assert rule("Availability of tumor biopsy material extracted by the site") is None
+
+
+def test_a_parsed_line_says_which_words_its_rule_reads():
+    parsed = parse_line("Age 18 or older and able to give written informed consent", "inclusion")
+    assert parsed.read == ("Age 18 or older",) and "consent" in parsed.also_check
+    assert parse_line("No prior chemotherapy", "inclusion").read == ("prior", "chemotherapy")
