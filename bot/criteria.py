@@ -7,6 +7,7 @@ the offending rule instead of failing later in a conversation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,16 +34,29 @@ class RuleError(ValueError):
         self.message = message
 
 
+# Reasons given as they are, or as a function that words them when first read: a match evaluates every criterion
+# of every candidate, and only the reasons of the trials shown are ever read (wording them all was a quarter of a
+# match at 10,000 trials).
+Reasons = list[str] | Callable[[], list[str]]
+
+
 @dataclass
 class Outcome:
     """The value of a rule for one person, why, and which facts would decide it."""
 
     value: Tri
-    reasons: list[str] = field(default_factory=list)
+    given: Reasons = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     # What exactly is unknown inside a fact, for a precise follow-up question:
     # {"kind": "since" | "before_icu" | "current" | "half_life", "drug": id}.
     details: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> list[str]:
+        """The reasons in words (worded once, on first reading)."""
+        if callable(self.given):
+            self.given = self.given()
+        return self.given
 
 
 def lookup(profile: Profile, key: str) -> Any:
@@ -104,8 +118,9 @@ class Compare(Rule):
         test, yes, no = _OPS[self.op]
         result = bool(test(value, self.threshold))
         words = yes if result else no
-        return Outcome(result, [phrase("{label} {value}, {words} {threshold}", label=self.fact.named,
-                                       value=format_value(self.fact, value), words=words, threshold=self.shown)])
+        return Outcome(result, lambda: [phrase("{label} {value}, {words} {threshold}", label=self.fact.named,
+                                               value=format_value(self.fact, value), words=words,
+                                               threshold=self.shown)])
 
     def facts(self) -> set[str]:
         return {self.fact.key}
@@ -120,12 +135,17 @@ class IsBool(Rule):
         value = lookup(profile, self.fact.key)
         if value is None:
             return Outcome(None, missing=[self.fact.key])
-        reason = phrase("{label}: {value}", label=self.fact.named, value=phrase("yes") if value else phrase("no"))
-        if profile.get(self.fact.key) is None and self.fact.key in ("pregnant", "breastfeeding", "fertile") and (
-                profile.get("sex") != "male"):
-            reason = phrase("{reason} (taken as no at age {age})", reason=reason,
-                            age=format_value(FACTS["age"], profile.get("age")))
-        return Outcome(value == self.expected, [reason])
+        inferred = (profile.get(self.fact.key) is None and profile.get("sex") != "male"
+                    and self.fact.key in ("pregnant", "breastfeeding", "fertile"))
+        age = profile.get("age")
+
+        def reasons() -> list[str]:
+            reason = phrase("{label}: {value}", label=self.fact.named, value=phrase("yes") if value else phrase("no"))
+            if inferred:
+                reason = phrase("{reason} (taken as no at age {age})", reason=reason,
+                                age=format_value(FACTS["age"], age))
+            return [reason]
+        return Outcome(value == self.expected, reasons)
 
     def facts(self) -> set[str]:
         return {self.fact.key}
@@ -140,7 +160,8 @@ class InChoices(Rule):
         value = lookup(profile, self.fact.key)
         if value is None:
             return Outcome(None, missing=[self.fact.key])
-        return Outcome(value in self.choices, [phrase("{label}: {value}", label=self.fact.named, value=phrase(value))])
+        return Outcome(value in self.choices, lambda: [phrase("{label}: {value}", label=self.fact.named,
+                                                              value=phrase(value))])
 
     def facts(self) -> set[str]:
         return {self.fact.key}
@@ -161,29 +182,34 @@ class WithinConcepts(Rule):
         known = profile.diagnoses if self.fact.key == "diagnoses" else profile.allergies
         if not (known.asserted or known.denied or known.none):
             return Outcome(None, missing=[self.fact.key])
-        names = any_of([voc.label(t) for t in self.targets])
+        label = self.fact.named
+
+        def names() -> str:
+            return any_of([voc.label(t) for t in self.targets])
+
+        def found(concepts: list[str]) -> str:
+            return listed([voc.label(c) for c in concepts])
+
         hits = [c for c in sorted(known.asserted) if any(self._covers(t, c) for t in self.targets)]
         if hits:
-            found = listed([voc.label(c) for c in hits])
-            return Outcome(True, [phrase("{label} {found}, which counts as {names}", label=self.fact.named, found=found,
-                                         names=names)])
+            return Outcome(True, lambda: [phrase("{label} {found}, which counts as {names}", label=label,
+                                                 found=found(hits), names=names())])
         unsure = [c for c in sorted(known.asserted) if any(self._covers(t, c) for t in self.borderline)]
         if unsure:
-            found = listed([voc.label(c) for c in unsure])
-            return Outcome(None, [phrase("whether {found} counts as {names} for this line", found=found, names=names)])
+            return Outcome(None, lambda: [phrase("whether {found} counts as {names} for this line", found=found(unsure),
+                                                 names=names())])
         # A diagnosis named less precisely than the line ("myelofibrosis" for a line about myelofibrosis after
         # PV or ET) may or may not be it: never "not met" on that.
         vague = [c for c in sorted(known.asserted) if any(c != t and self._covers(c, t) for t in self.targets)]
         if vague:
-            found = listed([voc.label(c) for c in vague])
-            return Outcome(None, [phrase("whether the {found} is {names}", found=found, names=names)])
+            return Outcome(None, lambda: [phrase("whether the {found} is {names}", found=found(vague), names=names())])
         denied = all(any(self._covers(d, t) for d in known.denied) for t in self.targets)
         if known.none or denied:
-            return Outcome(False, [phrase("no {names} reported", names=names)])
+            return Outcome(False, lambda: [phrase("no {names} reported", names=names())])
         if self.fact.key == "diagnoses" and known.asserted:
-            said = listed([voc.label(c) for c in sorted(known.asserted)])
-            return Outcome(False, [phrase("{label} {found}, which is not {names}", label=self.fact.named, found=said,
-                                          names=names)])
+            said = sorted(known.asserted)
+            return Outcome(False, lambda: [phrase("{label} {found}, which is not {names}", label=label,
+                                                  found=found(said), names=names())])
         return Outcome(None, missing=[self.fact.key])
 
     @staticmethod
@@ -333,7 +359,7 @@ class Combine(Rule):
         decisive = self.kind == "any"
         deciding = [o for o in outcomes if o.value is decisive]
         if deciding:
-            return Outcome(decisive, [r for o in deciding for r in o.reasons])
+            return Outcome(decisive, lambda: [r for o in deciding for r in o.reasons])
         unknown = [o for o in outcomes if o.value is None]
         if unknown:
             # In "all", a later part only matters once the earlier ones hold ("in another trial" before "does it
@@ -341,8 +367,8 @@ class Combine(Rule):
             asked = unknown if decisive else [next((o for o in unknown if o.missing), unknown[0])]
             missing = list(dict.fromkeys(m for o in asked for m in o.missing))
             details = [d for o in unknown for d in o.details]
-            return Outcome(None, [r for o in outcomes for r in o.reasons], missing, details)
-        return Outcome(not decisive, [r for o in outcomes for r in o.reasons])
+            return Outcome(None, lambda: [r for o in outcomes for r in o.reasons], missing, details)
+        return Outcome(not decisive, lambda: [r for o in outcomes for r in o.reasons])
 
     def facts(self) -> set[str]:
         return set().union(*(p.facts() for p in self.parts))
@@ -354,7 +380,7 @@ class Negate(Rule):
 
     def evaluate(self, profile: Profile) -> Outcome:
         inner = self.part.evaluate(profile)
-        return Outcome(None if inner.value is None else not inner.value, inner.reasons, inner.missing, inner.details)
+        return Outcome(None if inner.value is None else not inner.value, inner.given, inner.missing, inner.details)
 
     def facts(self) -> set[str]:
         return self.part.facts()

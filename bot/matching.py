@@ -14,7 +14,7 @@ from typing import Any
 
 from bot import collector
 from bot.catalog.trial import Criterion, Trial
-from bot.criteria import Combine, Rule, WithinConcepts
+from bot.criteria import Combine, Reasons, Rule, WithinConcepts
 from bot.facts import FACTS
 from bot.i18n import Country, joined, phrase
 from bot.profile import Profile
@@ -34,9 +34,16 @@ class CriterionResult:
 
     criterion: Criterion
     status: str
-    reasons: list[str] = field(default_factory=list)
+    given: Reasons = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     details: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> list[str]:
+        """The reasons in words, worded when first read (see criteria.Reasons)."""
+        if callable(self.given):
+            self.given = self.given()
+        return self.given
 
     def sentence(self) -> str:
         c = self.criterion
@@ -209,13 +216,13 @@ def evaluate_criterion(criterion: Criterion, profile: Profile) -> CriterionResul
         return CriterionResult(criterion, "manual")
     outcome = criterion.rule.evaluate(profile)
     if outcome.value is None:
-        return CriterionResult(criterion, "unknown", outcome.reasons, outcome.missing, outcome.details)
+        return CriterionResult(criterion, "unknown", outcome.given, outcome.missing, outcome.details)
     line_open = (criterion.partial == "necessary" and outcome.value) or (
         criterion.partial == "sufficient" and not outcome.value)
     good = outcome.value if criterion.kind == "inclusion" else not outcome.value
     if line_open and not good:
-        return CriterionResult(criterion, "unknown", outcome.reasons)
-    return CriterionResult(criterion, "met" if good else "failed", outcome.reasons)
+        return CriterionResult(criterion, "unknown", outcome.given)
+    return CriterionResult(criterion, "met" if good else "failed", outcome.given)
 
 
 def evaluate_trial(trial: Trial, profile: Profile) -> TrialResult:
