@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.facts import FACTS, Fact, ValueRefused, format_value
 from bot.i18n import Number, Phrase, any_of, listed, marked, phrase
-from bot.profile import DAYS_PER_MONTH, MedicationUse, Profile
+from bot.profile import DAYS_PER_MONTH, ConceptSet, MedicationUse, Profile
 from bot.units import UnitError, convert, parse_quantity
 from bot.vocab import vocabulary
 
@@ -177,9 +177,22 @@ class WithinConcepts(Rule):
     # unknown for the study team to settle, with nothing for the person to answer.
     borderline: tuple[str, ...] = ()
 
+    # Outcomes by what is known of the fact: the same diagnoses are checked against every line of every candidate
+    # at each message of a conversation, and they seldom change from one message to the next.
+    _seen: dict[tuple, Outcome] = field(default_factory=dict, init=False, repr=False, compare=False)
+
     def evaluate(self, profile: Profile) -> Outcome:
-        voc = vocabulary()
         known = profile.diagnoses if self.fact.key == "diagnoses" else profile.allergies
+        key = (frozenset(known.asserted), frozenset(known.denied), known.none)
+        outcome = self._seen.get(key)
+        if outcome is None:
+            if len(self._seen) >= 16:
+                self._seen.clear()
+            outcome = self._seen[key] = self._evaluate(known)
+        return outcome
+
+    def _evaluate(self, known: ConceptSet) -> Outcome:
+        voc = vocabulary()
         if not (known.asserted or known.denied or known.none):
             return Outcome(None, missing=[self.fact.key])
         label = self.fact.named

@@ -101,6 +101,12 @@ class FilterRow(Base):
     sexes: Mapped[str | None] = mapped_column(String(40))
     has_topics: Mapped[bool] = mapped_column(Boolean)
     has_countries: Mapped[bool] = mapped_column(Boolean)
+    # Whether its inclusion rules require diagnosis concepts (rows of role "need"): read here, the prefilter looks
+    # the groups up only for those trials, instead of probing the concepts' index for every candidate.
+    has_needs: Mapped[bool | None] = mapped_column(Boolean)
+    # The trial's checksum again (trials.checksum): the prefilter returns it with each candidate, and joining the
+    # trials table for it was half of the query's time on PostgreSQL (10,000 trials).
+    checksum: Mapped[str | None] = mapped_column(String(64))
 
 
 class ConceptRow(Base):

@@ -10,11 +10,14 @@ import hashlib
 import io
 import json
 import os
+import re
+from collections import namedtuple
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import (
     ARRAY,
@@ -36,7 +39,7 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Compiled, Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
@@ -115,6 +118,18 @@ def prepare(engine: Engine) -> None:
         if "origin" not in columns:
             with engine.begin() as connection:
                 connection.execute(text("ALTER TABLE trials ADD COLUMN origin VARCHAR(10) DEFAULT 'curated'"))
+        filter_columns = {c["name"] for c in inspect(engine).get_columns("trial_filters")}
+        if "has_needs" not in filter_columns:
+            with engine.begin() as connection:
+                connection.execute(text("ALTER TABLE trial_filters ADD COLUMN has_needs BOOLEAN"))
+                connection.execute(text(
+                    "UPDATE trial_filters SET has_needs = EXISTS (SELECT 1 FROM trial_concepts c "
+                    "WHERE c.trial_id = trial_filters.trial_id AND c.role = 'need')"))
+        if "checksum" not in filter_columns:
+            with engine.begin() as connection:
+                connection.execute(text("ALTER TABLE trial_filters ADD COLUMN checksum VARCHAR(64)"))
+                connection.execute(text("UPDATE trial_filters SET checksum = (SELECT t.checksum FROM trials t "
+                                        "WHERE t.id = trial_filters.trial_id)"))
         _index_unindexed(engine)
     except SQLAlchemyError as error:
         raise _unavailable(error) from None
@@ -224,7 +239,7 @@ def _row(trial: Trial, digest: str, origin: str = "curated") -> TrialRow:
 
 
 def _set_filters(row: TrialRow, filters: Filters) -> None:
-    for key, value in _filter_values(row.id, row.origin, filters).items():
+    for key, value in _filter_values(row.id, row.origin, filters, row.checksum).items():
         if key == "filters":
             row.filters = FilterRow(**value)
         elif key == "concepts":
@@ -233,7 +248,7 @@ def _set_filters(row: TrialRow, filters: Filters) -> None:
             row.countries = [CountryRow(**v) for v in value]
 
 
-def _filter_values(trial_id: str, origin: str, filters: Filters) -> dict:
+def _filter_values(trial_id: str, origin: str, filters: Filters, digest: str) -> dict:
     """The rows of the three prefilter tables for one trial, as plain values (for the ORM and bulk inserts)."""
     sexes = "," + ",".join(sorted(filters.sexes)) + "," if filters.sexes is not None else None
     concepts = [{"trial_id": trial_id, "role": "topic", "grp": 0, "concept": c} for c in sorted(filters.topics)]
@@ -242,7 +257,8 @@ def _filter_values(trial_id: str, origin: str, filters: Filters) -> dict:
     return {
         "filters": {"trial_id": trial_id, "origin": origin, "is_open": filters.is_open, "min_age": filters.min_age,
                     "max_age": filters.max_age, "sexes": sexes, "has_topics": bool(filters.topics),
-                    "has_countries": bool(filters.countries)},
+                    "has_countries": bool(filters.countries), "has_needs": bool(filters.needs),
+                    "checksum": digest},
         "concepts": concepts,
         "countries": [{"trial_id": trial_id, "country": c[:80]} for c in sorted(filters.countries)],
     }
@@ -301,10 +317,11 @@ def _bulk_add(trials: Iterable[Trial], engine: Engine, origin: str, batch: int, 
 
         for trial in trials:
             data = trial.data
+            digest = checksum(data)
             add("trials", [{"id": trial.id, "protocol": (data.get("protocol") or "")[:80] or None,
                             "title": trial.title, "phase": data["phase"][:40], "is_open": trial.open,
                             "origin": origin, "source_file": Path(trial.source).name[:255],
-                            "checksum": checksum(data), "document": data}])
+                            "checksum": digest, "document": data}])
             add("register_ids", [{"trial_id": trial.id, "register": r["register"], "register_id": r["id"]}
                                  for r in data["register_ids"]])
             add("sites", [{"trial_id": trial.id, "name": s.name, "city": s.city[:120], "country": s.country[:80],
@@ -314,7 +331,7 @@ def _bulk_add(trials: Iterable[Trial], engine: Engine, origin: str, batch: int, 
             add("criteria", [{"trial_id": trial.id, "code": c.id, "kind": c.kind, "position": i, "text": c.text,
                               "rule": c.rule_raw, "manual": c.manual, "also_check": c.also_check}
                              for i, c in enumerate(trial.criteria)])
-            values = _filter_values(trial.id, origin, filters_for(trial))
+            values = _filter_values(trial.id, origin, filters_for(trial), digest)
             add("trial_filters", [values["filters"]])
             add("trial_concepts", values["concepts"])
             add("trial_countries", values["countries"])
@@ -394,10 +411,10 @@ def _csv_field(value: object) -> str:
     return '"' + text_value.replace('"', '""') + '"'
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A stored trial the prefilter let through: its id, its content's fingerprint (to know whether a kept
-    parsed copy is still current) and how it relates to the person's diagnoses (index.ABOUT, UNKNOWN, OTHER)."""
+    parsed copy is still current) and how it relates to the person's diagnoses (index.ABOUT, UNKNOWN, OTHER).
+    A tuple: a hundred are made per message."""
 
     trial_id: str
     checksum: str
@@ -418,7 +435,10 @@ def prefilter(engine: Engine, query: Query, origin: str = "imported") -> list[Ca
         # Outside a transaction: a read of one statement needs none, and on PostgreSQL the BEGIN and the
         # ROLLBACK when the connection goes back to the pool were two more round trips per message.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            rows = connection.execute(stmt, values).all()
+            if engine.dialect.name == "postgresql":
+                rows = _prepared(connection, stmt, values)
+            else:
+                rows = connection.execute(stmt, values).all()
     except SQLAlchemyError as error:
         raise _unavailable(error) from None
     out = []
@@ -435,14 +455,52 @@ def prefilter(engine: Engine, query: Query, origin: str = "imported") -> list[Ca
     return out
 
 
+def _prepared(connection: Connection, stmt: Select, values: dict) -> list:
+    """The rows of a prefilter statement on PostgreSQL, prepared once per database connection and then executed
+    by name: PostgreSQL no longer plans it at each message (a millisecond of the few a match takes at 10,000
+    trials), nor SQLAlchemy renders it."""
+    compiled, sql, order, columns = _dollar_form(stmt, connection.dialect)
+    name = f"trialbot_prefilter_{hashlib.sha1(sql.encode()).hexdigest()[:16]}"
+    known = connection.connection.info.setdefault("prepared", set())
+    params = compiled.construct_params(values)
+    dbapi = connection.dialect.dbapi
+    try:
+        with connection.connection.cursor() as cursor:
+            if name not in known:
+                cursor.execute(f"PREPARE {name} AS {sql}")
+                known.add(name)
+            cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(order))})", [params[k] for k in order])
+            return [columns(*row) for row in cursor.fetchall()]
+    except dbapi.Error as error:
+        known.discard(name)  # a table changed under it (a migration): prepared again at the next message
+        if isinstance(error, (dbapi.OperationalError, dbapi.InterfaceError)):
+            connection.invalidate()  # the server went away: the pool must not hand this connection out again
+        raise _unavailable(error) from None
+
+
+@lru_cache(maxsize=64)
+def _dollar_form(stmt: Select, dialect: object) -> tuple[Compiled, str, list[str], type]:
+    """The statement compiled, its text with $1, $2… for PREPARE, the parameters' names in that order, and a row
+    type."""
+    compiled = stmt.compile(dialect=dialect)
+    order: list[str] = []
+
+    def number(match: re.Match) -> str:
+        if match.group(1) not in order:
+            order.append(match.group(1))
+        return f"${order.index(match.group(1)) + 1}"
+
+    sql = re.sub(r"%\((\w+)\)s", number, str(compiled)).replace("%%", "%")
+    return compiled, sql, order, namedtuple("PrefilterRow", [c.name for c in stmt.selected_columns])
+
+
 @lru_cache(maxsize=64)
 def _prefilter_statement(include_closed: bool, by_age: bool, by_sex: bool, diagnosed: bool,
                          by_country: bool, as_array: bool = False) -> Select:
     """The prefilter's statement for one combination of what is known, built once with bound parameters:
     building and compiling it anew per message cost three times the query itself (measured on 10,000 trials)."""
     f = FilterRow.__table__.c
-    stmt = select(f.trial_id, TrialRow.__table__.c.checksum, f.has_topics).join_from(
-        FilterRow.__table__, TrialRow.__table__, TrialRow.__table__.c.id == f.trial_id)
+    stmt = select(f.trial_id, f.checksum, f.has_topics)
     stmt = stmt.where(f.origin == bindparam("origin"))
     if not include_closed:
         stmt = stmt.where(f.is_open == true())
@@ -456,7 +514,7 @@ def _prefilter_statement(include_closed: bool, by_age: bool, by_sex: bool, diagn
         # PostgreSQL hash every trial's groups once per query (3-5 ms at 10,000 trials, most of the statement),
         # when only the trials the other conditions let through need looking at. A trial misses a group of
         # concepts when it has fewer groups met by the person's related concepts than groups in all.
-        has, groups, met, topic = (ConceptRow.__table__.alias(name) for name in ("has", "groups", "met", "topic"))
+        groups, met, topic = (ConceptRow.__table__.alias(name) for name in ("groups", "met", "topic"))
         # PostgreSQL takes the concepts as one array parameter: an expanding IN list is rewritten into the
         # statement's text at every execution, which cost SQLAlchemy 2.5 ms a query (more than the query).
         def in_related(column: ColumnElement) -> ColumnElement:
@@ -468,10 +526,7 @@ def _prefilter_statement(include_closed: bool, by_age: bool, by_sex: bool, diagn
             groups.c.trial_id == f.trial_id, groups.c.role == "need").scalar_subquery()
         met_groups = select(func.count(distinct(met.c.grp))).where(
             met.c.trial_id == f.trial_id, met.c.role == "need", in_related(met.c.concept)).scalar_subquery()
-        # A scalar subquery, not EXISTS, which PostgreSQL may hash over every trial's rows instead.
-        has_needs = select(has.c.id).where(has.c.trial_id == f.trial_id, has.c.role == "need").limit(1) \
-            .scalar_subquery().is_not(None)
-        stmt = stmt.add_columns(case((has_needs, all_groups > met_groups), else_=false()).label("unmet"))
+        stmt = stmt.add_columns(case((f.has_needs.is_(True), all_groups > met_groups), else_=false()).label("unmet"))
         topics_met = select(func.count()).where(
             topic.c.trial_id == f.trial_id, topic.c.role == "topic", in_related(topic.c.concept)).scalar_subquery()
         stmt = stmt.add_columns(case((f.has_topics, topics_met > 0), else_=false()).label("about"))

@@ -5,7 +5,7 @@ import itertools
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from bot.catalog import store
@@ -117,6 +117,24 @@ def test_a_database_from_an_older_version_gets_its_prefilter_fields(trials, data
     store.prepare(engine)
     with Session(engine) as session:
         assert session.execute(select(func.count()).select_from(FilterRow)).scalar_one() == 3
+    engine.dispose()
+
+
+def test_a_database_from_before_the_has_needs_and_checksum_columns_gets_them_computed(trials, database_url):
+    engine = store.engine_for(database_url)
+    stored = [replace(t, id=f"{t.id}-n", data={**t.data, "id": f"{t.id}-n"}) for t in trials]
+    store.bulk_add(stored, engine)
+    columns = select(FilterRow.trial_id, FilterRow.has_needs, FilterRow.checksum)
+    with engine.begin() as connection:
+        wanted = {row.trial_id: tuple(row[1:]) for row in connection.execute(columns)}
+        connection.execute(text("ALTER TABLE trial_filters DROP COLUMN has_needs"))
+        connection.execute(text("ALTER TABLE trial_filters DROP COLUMN checksum"))
+    store.prepare(engine)
+    with engine.connect() as connection:
+        assert {row.trial_id: tuple(row[1:]) for row in connection.execute(columns)} == wanted
+    assert any(needs for needs, _ in wanted.values()) and not all(needs for needs, _ in wanted.values())
+    assert all(digest == store.checksum(t.data) for t in stored for _, digest in [wanted[t.id]])
+    assert check_prefilter(stored, engine) > 100
     engine.dispose()
 
 
