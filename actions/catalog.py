@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
 from collections import OrderedDict
 from functools import lru_cache
@@ -48,6 +49,7 @@ def by_id(trial_id: str) -> Trial | None:
 REPORT_SECONDS = 10.0
 REPORTS_KEPT = 64
 _reports: OrderedDict[str, tuple[float, MatchReport]] = OrderedDict()
+_reports_lock = threading.Lock()  # actions run in threads (actions/safety.py)
 
 
 def match(profile: Profile) -> MatchReport:
@@ -55,13 +57,15 @@ def match(profile: Profile) -> MatchReport:
     country = profile.get("country")
     key = json.dumps(profile.to_dict(), sort_keys=True, default=str)
     now = time.monotonic()
-    kept = _reports.get(key)
-    if kept is not None and now - kept[0] < REPORT_SECONDS:
-        _reports.move_to_end(key)
-        return kept[1]
+    with _reports_lock:
+        kept = _reports.get(key)
+        if kept is not None and now - kept[0] < REPORT_SECONDS:
+            _reports.move_to_end(key)
+            return kept[1]
     report = catalogue().match(profile, country=country, degrade=True)
     if not report.notice:  # an answer made while the database was down is not kept
-        _reports[key] = (now, report)
-        while len(_reports) > REPORTS_KEPT:
-            _reports.popitem(last=False)
+        with _reports_lock:
+            _reports[key] = (now, report)
+            while len(_reports) > REPORTS_KEPT:
+                _reports.popitem(last=False)
     return report

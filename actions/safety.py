@@ -7,6 +7,7 @@ the kind of error and where it was raised, and nothing of the conversation.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import traceback
 from abc import ABCMeta, abstractmethod
@@ -44,7 +45,10 @@ class SafeAction(Action, metaclass=ABCMeta):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         try:
-            return await self.act(dispatcher, tracker, domain)
+            # In a thread of its own: the action reads the message, queries the database and runs the matcher,
+            # all blocking work. On rasa-sdk's event loop a slow match or a slow database held up every other
+            # conversation's actions until it ended; in a thread, the loop goes on serving them.
+            return await asyncio.to_thread(asyncio.run, self.act(dispatcher, tracker, domain))
         except Exception as error:  # every error: the person still gets an answer
             log.error("action %s failed: %s at %s", self.name(), type(error).__name__, where(error))
             dispatcher.messages.clear()  # nothing half-said

@@ -9,6 +9,7 @@ memory at once.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import OrderedDict
 from dataclasses import replace
 
@@ -29,6 +30,9 @@ class TrialCache:
         self.limit = limit
         self._kept: OrderedDict[str, tuple[str, Trial]] = OrderedDict()
         self.parsed = 0  # trials parsed since the start: a figure for benchmarks and tests
+        # The action server matches in several threads at once (actions/safety.py); the database is read
+        # outside the lock, so one slow read holds up no other thread's kept trials.
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -37,8 +41,10 @@ class TrialCache:
         """The parsed trials for these (id, checksum) pairs, in order; reads from the database only the ones
         not kept or kept from an older checksum. A stored document that no longer reads is left out with a
         warning naming the trial (the study's id, never a person's fact)."""
-        stale = [trial_id for trial_id, digest in wanted
-                 if trial_id not in self._kept or self._kept[trial_id][0] != digest]
+        with self._lock:
+            stale = [trial_id for trial_id, digest in wanted
+                     if trial_id not in self._kept or self._kept[trial_id][0] != digest]
+        fresh: dict[str, tuple[str, Trial]] = {}
         if stale:
             current = dict(wanted)
             for trial_id, document in store.documents(engine, stale).items():
@@ -49,16 +55,18 @@ class TrialCache:
                     continue
                 # The criteria's raw lines are in trial.criteria already: keeping them twice doubles the memory.
                 slim = replace(trial, data={k: v for k, v in trial.data.items() if k != "criteria"})
-                self._kept[trial_id] = (current[trial_id], slim)
-                self.parsed += 1
-        found = []
-        for trial_id, _ in wanted:
-            kept = self._kept.get(trial_id)
-            if kept is not None:
-                self._kept.move_to_end(trial_id)
-                found.append(kept[1])
-        while len(self._kept) > self.limit:
-            self._kept.popitem(last=False)
+                fresh[trial_id] = (current[trial_id], slim)
+        with self._lock:
+            self._kept.update(fresh)
+            self.parsed += len(fresh)
+            found = []
+            for trial_id, _ in wanted:
+                kept = self._kept.get(trial_id)
+                if kept is not None:
+                    self._kept.move_to_end(trial_id)
+                    found.append(kept[1])
+            while len(self._kept) > self.limit:
+                self._kept.popitem(last=False)
         return found
 
     def get(self, trial_id: str) -> Trial | None:

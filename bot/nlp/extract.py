@@ -20,7 +20,7 @@ from bot.i18n import Number, marked, phrase
 from bot.nlp import dates
 from bot.nlp.closed_list import closes_medicine_list
 from bot.nlp.grammar import grammar
-from bot.nlp.pipeline import pipeline
+from bot.nlp.pipeline import analyse
 from bot.nlp.spoken import normalise
 from bot.nlp.values import days_ago, read_ages, read_value_after, read_weights, span_days
 from bot.profile import MedicationUse, Profile
@@ -331,7 +331,7 @@ def extract(text: str, today: date | None = None, lang: str = "en") -> Extractio
             "shorter message?", count=MAX_CHARS)))
         text = text[:MAX_CHARS]
     text = normalise(_MARKUP.sub(" ", text).replace("μ", "µ"), lang)
-    doc = pipeline(lang)(text)
+    doc = analyse(text, lang)
     reader = _Reader(text, doc, today or dates.today(), lang)
     reader.problems.extend(problems)
     drugs = [e for e in doc.ents if e.label_ == "DRUG"]

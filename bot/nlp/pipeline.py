@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -240,6 +241,18 @@ class _French(Language):
 
 def _blank(lang: str) -> Language:
     return _French() if lang == "fr" else spacy.blank(lang)
+
+
+# spaCy does not promise that one pipeline may run in two threads at once, and the action server runs each
+# action in a thread of its own (actions/safety.py): a message is read by one thread at a time (a few ms).
+_READING = threading.Lock()
+
+
+def analyse(text: str, lang: str = "en") -> Doc:
+    """The text run through the language's pipeline, one thread at a time."""
+    nlp = pipeline(lang)
+    with _READING:
+        return nlp(text)
 
 
 @lru_cache(maxsize=3)

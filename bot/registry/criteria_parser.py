@@ -28,7 +28,7 @@ from spacy.tokens import Doc, Span
 
 from bot.criteria import RuleError, parse_rule
 from bot.facts import FACTS, ValueRefused
-from bot.nlp.pipeline import pipeline
+from bot.nlp.pipeline import analyse
 from bot.units import convert, known_unit, parse_number
 from bot.vocab import vocabulary
 
@@ -369,10 +369,10 @@ def _parse(text: str, kind: str) -> ParsedLine:
     # names is not part of the rule, and the rule on the rest is necessary for the line, so it is kept partial.
     exception = _EXCEPTION.search(text) if kind == "exclusion" else None
     head = text[:exception.start()] if exception else text
-    atoms, problem = _atoms(head, pipeline()(head), kind)
+    atoms, problem = _atoms(head, analyse(head), kind)
     if exception and (problem or not atoms):
         exception, head = None, text
-        atoms, problem = _atoms(text, pipeline()(text), kind)
+        atoms, problem = _atoms(text, analyse(text), kind)
     if problem:
         return _manual(text, kind, problem, _other_measures(text, []))
     others = _other_measures(text, atoms)
