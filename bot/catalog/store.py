@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 from collections import namedtuple
@@ -59,6 +60,7 @@ from bot.catalog.models import (
 )
 from bot.catalog.trial import Trial, TrialFileError, parse_trial
 
+logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_URL = f"sqlite:///{ROOT / 'catalog.db'}"
 
@@ -435,9 +437,8 @@ def prefilter(engine: Engine, query: Query, origin: str = "imported") -> list[Ca
         # Outside a transaction: a read of one statement needs none, and on PostgreSQL the BEGIN and the
         # ROLLBACK when the connection goes back to the pool were two more round trips per message.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            if engine.dialect.name == "postgresql":
-                rows = _prepared(connection, stmt, values)
-            else:
+            rows = _prepared(connection, stmt, values) if engine.dialect.name == "postgresql" else None
+            if rows is None:
                 rows = connection.execute(stmt, values).all()
     except SQLAlchemyError as error:
         raise _unavailable(error) from None
@@ -455,10 +456,15 @@ def prefilter(engine: Engine, query: Query, origin: str = "imported") -> list[Ca
     return out
 
 
-def _prepared(connection: Connection, stmt: Select, values: dict) -> list:
+def _prepared(connection: Connection, stmt: Select, values: dict) -> list | None:
     """The rows of a prefilter statement on PostgreSQL, prepared once per database connection and then executed
     by name: PostgreSQL no longer plans it at each message (a millisecond of the few a match takes at 10,000
-    trials), nor SQLAlchemy renders it."""
+    trials), nor SQLAlchemy renders it. None when the server no longer knows the statement (a pooler such as
+    PgBouncer in transaction mode hands each statement to any server connection): the caller runs it plainly,
+    and this process stops preparing."""
+    global _PREPARE
+    if not _PREPARE:
+        return None
     compiled, sql, order, columns = _dollar_form(stmt, connection.dialect)
     name = f"trialbot_prefilter_{hashlib.sha1(sql.encode()).hexdigest()[:16]}"
     known = connection.connection.info.setdefault("prepared", set())
@@ -473,9 +479,18 @@ def _prepared(connection: Connection, stmt: Select, values: dict) -> list:
             return [columns(*row) for row in cursor.fetchall()]
     except dbapi.Error as error:
         known.discard(name)  # a table changed under it (a migration): prepared again at the next message
+        if getattr(error, "pgcode", None) == "26000":  # invalid_sql_statement_name: prepared elsewhere
+            logger.warning("prepared statements are not kept by the database connection (a pooler in transaction "
+                           "mode?): the prefilter runs unprepared from now on")
+            _PREPARE = False
+            return None
         if isinstance(error, (dbapi.OperationalError, dbapi.InterfaceError)):
             connection.invalidate()  # the server went away: the pool must not hand this connection out again
         raise _unavailable(error) from None
+
+
+# Whether the prefilter is prepared on PostgreSQL (see _prepared): off once the server has lost a prepared statement.
+_PREPARE = True
 
 
 @lru_cache(maxsize=64)

@@ -183,3 +183,20 @@ def test_a_bulk_load_keeps_every_document_exactly(trials, database_url):
     assert stored["odd-1"] == odd.data and stored[trials[1].id] == trials[1].data
     assert {t.id: t.title for t in store.read_all(engine, validate=False)}["odd-1"] == awkward
     engine.dispose()
+
+
+def test_a_prepared_prefilter_the_server_lost_is_run_plainly(trials, database_url, monkeypatch):
+    """A pooler in transaction mode hands each statement to any server connection, which may not know the
+    prepared statement: the prefilter then gives the same candidates, unprepared."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("prepared statements are PostgreSQL's")
+    monkeypatch.setattr(store, "_PREPARE", True)
+    engine = store.engine_for(database_url)
+    store.bulk_add([replace(t, id=f"{t.id}-p", data={**t.data, "id": f"{t.id}-p"}) for t in trials], engine)
+    query = Query.for_profile(profile_from_mapping({"age": "60 years", "diagnoses": ["pv"]}), include_closed=True)
+    first = store.prefilter(engine, query)
+    with engine.connect() as connection:  # the pool's one connection: forget what it prepared, behind its back
+        connection.exec_driver_sql("DEALLOCATE ALL")
+    assert store.prefilter(engine, query) == first and first
+    assert store._PREPARE is False
+    engine.dispose()
