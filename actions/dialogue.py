@@ -133,8 +133,8 @@ class ActionReadMessage(SafeAction):
     def name(self) -> str:
         return "action_read_message"
 
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
         state = State.from_tracker(tracker)
         this_turn = turn_id(tracker)
         if state.turn.get("id") == this_turn:
@@ -159,8 +159,8 @@ class ValidateTrialForm(SafeAction):
     def name(self) -> str:
         return "validate_trial_form"
 
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
         state = State.from_tracker(tracker)
         turn = fresh_turn(state, tracker)
         # Rasa marks the loop active before the first validation; a form being (re)started has no requested slot
@@ -195,8 +195,8 @@ class ActionAskConsent(SafeAction):
     def name(self) -> str:
         return "action_ask_consent"
 
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
         state = State.from_tracker(tracker)
         _ = words(state.lang)
         turn = fresh_turn(state, tracker)
@@ -219,8 +219,8 @@ class ActionAskMatchingDone(SafeAction):
     def name(self) -> str:
         return "action_ask_matching_done"
 
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
         state = State.from_tracker(tracker)
         _ = words(state.lang)
         turn = fresh_turn(state, tracker)
@@ -268,8 +268,8 @@ class ActionShowResults(SafeAction):
     def name(self) -> str:
         return "action_show_results"
 
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
         state = State.from_tracker(tracker)
         _ = words(state.lang)
         if state.consent is not True:
@@ -312,8 +312,8 @@ class ActionTrialInfo(SafeAction):
     def name(self) -> str:
         return "action_trial_info"
 
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
         state = State.from_tracker(tracker)
         _ = words(state.lang)
         named = self.named_trials(tracker, state.text)
@@ -374,8 +374,8 @@ class ActionForget(SafeAction):
     def name(self) -> str:
         return "action_forget"
 
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
         _ = words(State.from_tracker(tracker).lang)
         if not meant(tracker, _FORGET_WORDS):
             dispatcher.utter_message(text=_("Did you want me to delete everything you told me? If so, say "
@@ -396,8 +396,8 @@ class ActionStartOver(SafeAction):
     def name(self) -> str:
         return "action_start_over"
 
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
         consent = tracker.get_slot("consent")
         _ = words(State.from_tracker(tracker).lang)
         if not meant(tracker, _START_WORDS):
@@ -416,8 +416,8 @@ class ActionFallback(SafeAction):
     def name(self) -> str:
         return "action_fallback"
 
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
         if carried_facts(tracker):
             return [FollowupAction(FORM)]
         _ = words(State.from_tracker(tracker).lang)
@@ -436,8 +436,8 @@ class ActionWhatNext(SafeAction):
     def name(self) -> str:
         return "action_what_next"
 
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
         if carried_facts(tracker):
             return [FollowupAction(FORM)]
         say(dispatcher, "what_next", State.from_tracker(tracker).lang)

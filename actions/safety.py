@@ -38,8 +38,8 @@ class SafeAction(Action, metaclass=ABCMeta):
     Abstract, so that rasa-sdk registers only the actions built on it, not the guard itself."""
 
     @abstractmethod
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
         """What the action does; its errors are caught by run."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -48,7 +48,7 @@ class SafeAction(Action, metaclass=ABCMeta):
             # In a thread of its own: the action reads the message, queries the database and runs the matcher,
             # all blocking work. On rasa-sdk's event loop a slow match or a slow database held up every other
             # conversation's actions until it ended; in a thread, the loop goes on serving them.
-            return await asyncio.to_thread(asyncio.run, self.act(dispatcher, tracker, domain))
+            return await asyncio.to_thread(self.act, dispatcher, tracker, domain)
         except Exception as error:  # every error: the person still gets an answer
             log.error("action %s failed: %s at %s", self.name(), type(error).__name__, where(error))
             dispatcher.messages.clear()  # nothing half-said

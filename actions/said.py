@@ -63,8 +63,8 @@ class ActionSay(SafeAction):
     def name(self) -> str:
         return f"action_say_{self.saying}"
 
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[EventType]:
         say(dispatcher, self.saying, State.from_tracker(tracker).lang)
         return []
 

@@ -9,7 +9,7 @@ from typing import Any
 from actions import dialogue
 
 
-async def _fail(self: Any, dispatcher: Any, tracker: Any, domain: Any) -> list:
+def _fail(self: Any, dispatcher: Any, tracker: Any, domain: Any) -> list:
     raise ValueError(f"could not answer {tracker.latest_message.get('text')!r} for {tracker.get_slot('profile')!r}")
 
 
