@@ -7,9 +7,9 @@ the offending rule instead of failing later in a conversation.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.facts import FACTS, Fact, ValueRefused, format_value
 from bot.i18n import Number, Phrase, any_of, listed, marked, phrase
@@ -38,6 +38,7 @@ class RuleError(ValueError):
 # of every candidate, and only the reasons of the trials shown are ever read (wording them all was a quarter of a
 # match at 10,000 trials).
 Reasons = list[str] | Callable[[], list[str]]
+T = TypeVar("T")
 
 
 @dataclass
@@ -102,6 +103,17 @@ class Rule:
     def facts(self) -> set[str]:
         """Every fact this rule reads, to know which answers could decide it."""
         raise NotImplementedError
+
+    def kept(self, key: Hashable, make: Callable[[], T]) -> T:
+        """A value that depends only on this rule and `key`, made once and kept on the rule (for the last 16 keys
+        at most): rules live as long as their trial is kept, and the same diagnoses meet the same rules at every
+        message of a conversation."""
+        kept = self.__dict__.setdefault("_kept", {})
+        if key not in kept:
+            if len(kept) >= 16:
+                kept.clear()
+            kept[key] = make()
+        return kept[key]
 
 
 @dataclass
@@ -177,19 +189,12 @@ class WithinConcepts(Rule):
     # unknown for the study team to settle, with nothing for the person to answer.
     borderline: tuple[str, ...] = ()
 
-    # Outcomes by what is known of the fact: the same diagnoses are checked against every line of every candidate
-    # at each message of a conversation, and they seldom change from one message to the next.
-    _seen: dict[tuple, Outcome] = field(default_factory=dict, init=False, repr=False, compare=False)
-
     def evaluate(self, profile: Profile) -> Outcome:
+        # Kept by what is known of the fact: the same diagnoses are checked against every line of every candidate
+        # at each message, and they seldom change from one message to the next.
         known = profile.diagnoses if self.fact.key == "diagnoses" else profile.allergies
-        key = (frozenset(known.asserted), frozenset(known.denied), known.none)
-        outcome = self._seen.get(key)
-        if outcome is None:
-            if len(self._seen) >= 16:
-                self._seen.clear()
-            outcome = self._seen[key] = self._evaluate(known)
-        return outcome
+        key = ("outcome", frozenset(known.asserted), frozenset(known.denied), known.none)
+        return self.kept(key, lambda: self._evaluate(known))
 
     def _evaluate(self, known: ConceptSet) -> Outcome:
         voc = vocabulary()

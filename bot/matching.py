@@ -281,14 +281,9 @@ def _diagnosis_targets(rule: Rule) -> list[str]:
 def line_weight(rule: Rule, diagnoses: set[str] | frozenset[str]) -> float:
     """What meeting one inclusion line says: a diagnosis line by how close its concept is to the person's own
     (a line on "any tumour" met by a PV says little), any other by the most specific fact it reads.
-    Kept on the rule per set of diagnoses, like the rule's own outcomes (criteria.WithinConcepts)."""
-    kept = rule.__dict__.setdefault("_line_weights", {})
+    Kept on the rule per set of diagnoses (Rule.kept), like the diagnosis rules' own outcomes."""
     key = frozenset(diagnoses)
-    if key not in kept:
-        if len(kept) >= 16:
-            kept.clear()
-        kept[key] = _line_weight(rule, key)
-    return kept[key]
+    return rule.kept(("line weight", key), lambda: _line_weight(rule, key))
 
 
 def _line_weight(rule: Rule, diagnoses: frozenset[str]) -> float:

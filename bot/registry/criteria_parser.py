@@ -172,8 +172,7 @@ _JUDGEMENT = re.compile(r"\bin (?:the |his |her |their )?(?:\w+ )?(?:opinion|jud
                         r"\b(?:investigators?|physicians?|doctors?|clinicians?|(?:clinical|study|medical) team) "
                         r"(?:believes?|feels?|judges?|considers?|thinks?|suspects?)\b", re.I)
 # A line that asks for agreement or a wish ("Must agree to have regular clinic visits (... asthma)", "Interested in
-# taking varenicline"): what it names is what the person would agree to, not a fact about them. Birth control is
-# read (willingness to use it is a fact the conversation asks).
+# taking varenicline"): what it names is what the person would agree to, not a fact about them.
 _AGREEMENT_LINE = re.compile(r"^\W*(?:\d+\W+)?(?:(?:must|should)\s+)?(?:be\s+)?(?:agrees?|willing|interested|"
                              r"able and willing|willing and able)\s+(?:to|in)\b", re.I)
 # A line about consent itself ("Signed informed consent prior to surgery"): the medicines or operations it names
@@ -185,6 +184,14 @@ _CONSENT_LINE = re.compile(r"^\W*(?:\d+\W+)?(?:(?:signed|written|obtained|dated|
 # the medicines and conditions it names are not what the line requires.
 _NOTE = re.compile(r"[(\[]?\s*\b(?:note|n\.?b\.?)\s*[:：]|\bbecause\b|[(\[]\s*(?:to avoid|these (?:increase|may))\b|"
                    r"\b(?:to mitigate|in order to)\b", re.I)
+# Lines that stay manual whatever facts they name, with why (birth control is still read in an agreement line:
+# willingness to use it is a fact the conversation asks).
+_STAYS_MANUAL = (
+    (_NOT_A_REQUIREMENT, "the line says what is allowed or advised, not what is required"),
+    (_CONSENT_LINE, "the line is about consent, which the study team obtains"),
+    (_AGREEMENT_LINE, "the line asks for the person's agreement or wish, which the study team records"),
+    (_JUDGEMENT, "the line leaves the decision to the judgement of the investigator or physician"),
+)
 _NOT_SPECIFIED = re.compile(r"^(?:[\w /-]{1,40}[:：]\s*)?not specified\W*$", re.I)
 _PREGNANT = re.compile(r"\bpregnan(?:t|cy)\b", re.I)
 _BREASTFEEDING = re.compile(r"\b(?:breast[- ]?feeding|lactating|lactation|nursing(?= (?:mothers?|women|females|"
@@ -350,15 +357,9 @@ def _parse(text: str, kind: str) -> ParsedLine:
         return _manual(text, kind, "the record states no requirement here")
     if re.match(r"^see\b", text, re.I):
         return _manual(text, kind, "the record states no requirement here: it points to another section")
-    if _NOT_A_REQUIREMENT.search(text):
-        return _manual(text, kind, "the line says what is allowed or advised, not what is required")
-    if _CONSENT_LINE.match(text):
-        return _manual(text, kind, "the line is about consent, which the study team obtains")
-    if _AGREEMENT_LINE.match(text) and not _CONTRACEPTION.search(text):
-        return _manual(text, kind, "the line asks for the person's agreement or wish, which the study team records")
-    if _JUDGEMENT.search(text):
-        return _manual(text, kind, "the line leaves the decision to the judgement of the investigator or physician",
-                       _other_measures(text, []))
+    for pattern, why in _STAYS_MANUAL:
+        if pattern.search(text) and not (pattern is _AGREEMENT_LINE and _CONTRACEPTION.search(text)):
+            return _manual(text, kind, why, _other_measures(text, []))
     whole = _whole_line(text, kind)
     if whole is not None:
         return whole
