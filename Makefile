@@ -53,7 +53,7 @@ actions-test: setup-actions
 	$(ACT)/python -m pytest -q -p no:cacheprovider tests/actions
 
 stories: train
-	$(RASA)/rasa test core --stories tests/test_stories.yml -m models/trialbot.tar.gz \
+	$(RASA)/rasa test core --e2e --stories tests/test_stories.yml -m models/trialbot.tar.gz \
 		--fail-on-prediction-errors --out results/core
 
 e2e: train

@@ -1,8 +1,8 @@
 """Rasa custom actions: thin glue between the dialogue and the matching core in `bot`.
 
-Every user message goes through `bot.nlp` (see `dialogue.ActionReadMessage`, run by Rasa after each
-user turn through the custom slot mapping of the `profile` slot); the form asks the next question
-that `bot.matching` says would settle the most trials; the replies never say someone is eligible.
+Rasa calls one action per user message, `action_turn` (actions/turn.py): it reads the message with `bot.nlp`
+(`dialogue.ReadMessage`), asks the next question that `bot.matching` says would settle the most trials, or
+answers; the replies never say someone is eligible.
 
 No module here logs message text or profile values.
 """

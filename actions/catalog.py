@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import logging
 import os
-import threading
-import time
-from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,28 +44,28 @@ def by_id(trial_id: str) -> Trial | None:
     return catalogue().by_id(trial_id)
 
 
-# One turn asks for the same match three times (reading the message, deciding, asking): each is its own HTTP call
-# from Rasa, so the report is kept for a few seconds, keyed by the facts it was made from.
-REPORT_SECONDS = 10.0
-REPORTS_KEPT = 64
-_reports: OrderedDict[str, tuple[float, MatchReport]] = OrderedDict()
-_reports_lock = threading.Lock()  # actions run in threads (actions/safety.py)
+# A turn's steps ask for the answer to the same facts more than once (reading the message, deciding, asking): it
+# is made once per turn and kept only for the turn, so no conversation's facts outlive it in memory.
+_turn_reports: ContextVar[dict[str, MatchReport] | None] = ContextVar("turn_reports", default=None)
+
+
+@contextmanager
+def one_match_per_turn() -> Iterator[None]:
+    """Within this block, match() makes each answer once."""
+    token = _turn_reports.set({})
+    try:
+        yield
+    finally:
+        _turn_reports.reset(token)
 
 
 def match(profile: Profile) -> MatchReport:
-    """The catalogue's answer for these facts (near the person's country), computed once per turn."""
-    country = profile.get("country")
+    """The catalogue's answer for these facts (near the person's country)."""
+    kept = _turn_reports.get()
     key = json.dumps(profile.to_dict(), sort_keys=True, default=str)
-    now = time.monotonic()
-    with _reports_lock:
-        kept = _reports.get(key)
-        if kept is not None and now - kept[0] < REPORT_SECONDS:
-            _reports.move_to_end(key)
-            return kept[1]
-    report = catalogue().match(profile, country=country, degrade=True)
-    if not report.notice:  # an answer made while the database was down is not kept
-        with _reports_lock:
-            _reports[key] = (now, report)
-            while len(_reports) > REPORTS_KEPT:
-                _reports.popitem(last=False)
+    if kept is not None and key in kept:
+        return kept[key]
+    report = catalogue().match(profile, country=profile.get("country"), degrade=True)
+    if kept is not None:
+        kept[key] = report
     return report

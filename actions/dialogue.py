@@ -1,4 +1,4 @@
-"""The custom actions Rasa calls. Each reads the tracker, calls `bot`, and words a reply."""
+"""The steps of a turn (actions.turn runs them). Each reads the tracker, calls `bot`, and words a reply."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from actions import replies
 from actions.catalog import by_id, catalogue, match
 from actions.questions import OFFER_SKIP_AFTER, buttons_for, deciding_facts, next_question, open_facts
 from actions.reading import ANSWERS, INTERRUPTIONS, apply, read
-from actions.safety import SafeAction
 from actions.said import say
-from actions.state import FORM, State, cleared, turn_id
+from actions.state import QUESTIONS, State, cleared
+from actions.step import Step
 from bot.facts import FACTS
 from bot.i18n import Words, marked, words
 from bot.matching import MatchReport
@@ -53,11 +53,6 @@ def report_for(state: State) -> MatchReport:
     return match(state.profile)
 
 
-def fresh_turn(state: State, tracker: Tracker) -> dict[str, Any]:
-    """What action_read_message recorded about the latest message (empty if it is not about this message)."""
-    return state.turn if state.turn.get("id") == turn_id(tracker) else {}
-
-
 def unspoken(turn: dict[str, Any]) -> tuple[list[str], list[dict[str, str]]]:
     """Notes and problems of this turn that no reply has mentioned yet."""
     if turn.get("spoken"):
@@ -70,9 +65,9 @@ def spoken(turn: dict[str, Any]) -> list[SlotSet]:
 
 
 def carried_facts(tracker: Tracker) -> bool:
-    """Whether the latest message held facts (or impossible values): then the form takes it up, whatever its
+    """Whether the latest message held facts (or impossible values): then the questions take it up, whatever its
     intent ("no, he is 9" outside the questions)."""
-    turn = fresh_turn(State.from_tracker(tracker), tracker)
+    turn = State.from_tracker(tracker).turn
     return bool(turn.get("found") or turn.get("problems"))
 
 
@@ -127,48 +122,43 @@ def chosen_language(state: State, started: bool) -> str:
     return found or state.lang
 
 
-class ActionReadMessage(SafeAction):
-    """Runs on every user message (custom slot mapping of `profile`): bot.nlp reads it, the profile keeps it."""
+class ReadMessage(Step):
+    """The first step of every turn: bot.nlp reads the message, the profile keeps it."""
 
     def name(self) -> str:
-        return "action_read_message"
+        return "read_message"
 
-    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         state = State.from_tracker(tracker)
-        this_turn = turn_id(tracker)
-        if state.turn.get("id") == this_turn:
-            return []  # already read (Rasa runs slot extraction again when a form starts)
         lang = chosen_language(state, started=tracker.get_slot("language") is not None)
         events: list[EventType] = [SlotSet("language", lang)] if lang != tracker.get_slot("language") else []
         state.lang = lang
         if state.consent is False and not state.form_active:
-            state.turn = {"id": this_turn, "outcome": "none", "notes": [], "problems": [], "found": []}
+            state.turn = {"outcome": "none", "notes": [], "problems": [], "found": []}
             return [*events, SlotSet("turn", state.turn)]
         reading = read(state)
         turn = apply(state, reading, state.intent in ANSWERS,
                      lambda profile: open_facts(match(profile), state.skipped))
-        turn["id"] = this_turn
         state.turn = turn
         return [*events, *state.slot_events()]
 
 
-class ValidateTrialForm(SafeAction):
-    """Decides after each message whether the form goes on asking, stops, or lets a rule answer first."""
+class Decide(Step):
+    """Decides after each message whether the questions go on, stop with the answer, or let an interruption be
+    answered first (then it returns nothing)."""
 
     def name(self) -> str:
-        return "validate_trial_form"
+        return "decide"
 
-    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         state = State.from_tracker(tracker)
-        turn = fresh_turn(state, tracker)
-        # Rasa marks the loop active before the first validation; a form being (re)started has no requested slot
+        turn = state.turn
+        # the questions being (re)started have asked nothing yet
         activating = not state.form_active or not state.requested
         if state.consent is False:
             if activating or state.requested != "consent":
                 return [SlotSet("consent", None)]  # refused earlier, back now: ask again
-            return [*cleared(), SlotSet("consent", False), SlotSet("requested_slot", None)]
+            return [*cleared(), SlotSet("consent", False)]  # the turn ends with the refusal said
         if state.consent is None:
             if activating and state.voice == "clinician" and len(turn.get("found") or ()) >= 2:
                 # a clinician's dense first message: answer at once, with a short notice instead of the question
@@ -189,17 +179,16 @@ class ValidateTrialForm(SafeAction):
                 SlotSet("continuing", None if done else state.continuing or None)]
 
 
-class ActionAskConsent(SafeAction):
+class AskConsent(Step):
     """Before the first health question: what the assistant does, no medical advice, what it keeps."""
 
     def name(self) -> str:
-        return "action_ask_consent"
+        return "ask_consent"
 
-    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         state = State.from_tracker(tracker)
         _ = words(state.lang)
-        turn = fresh_turn(state, tracker)
+        turn = state.turn
         notes, problems = unspoken(turn)
         who = _("you") if state.voice == "self" else _("the person you are asking for")
         if state.asking.get("fact") == "consent" and state.form_active and state.requested == "consent":
@@ -213,17 +202,16 @@ class ActionAskConsent(SafeAction):
         return [*spoken(turn), SlotSet("asking", {"fact": "consent"})]
 
 
-class ActionAskMatchingDone(SafeAction):
+class AskNext(Step):
     """Asks the question that would settle the most candidate trials, or re-asks one that was not understood."""
 
     def name(self) -> str:
-        return "action_ask_matching_done"
+        return "ask_next"
 
-    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         state = State.from_tracker(tracker)
         _ = words(state.lang)
-        turn = fresh_turn(state, tracker)
+        turn = state.turn
         notes, problems = unspoken(turn)
         report = report_for(state)
         lines = list(notes)
@@ -262,21 +250,20 @@ class ActionAskMatchingDone(SafeAction):
         return [*spoken(turn), SlotSet("asking", {"fact": fact, "detail": detail})]
 
 
-class ActionShowResults(SafeAction):
+class ShowResults(Step):
     """The answer: trials that may fit with reasons, unknowns, study-team checks, sites and dates; then the rest."""
 
     def name(self) -> str:
-        return "action_show_results"
+        return "show_results"
 
-    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         state = State.from_tracker(tracker)
         _ = words(state.lang)
         if state.consent is not True:
             dispatcher.utter_message(text=_(REFUSED if state.consent is False else NOT_STARTED),
                                      buttons=[{"title": _("Start"), "payload": "/start_over"}])
             return []
-        turn = fresh_turn(state, tracker)
+        turn = state.turn
         notes, problems = unspoken(turn)
         report = report_for(state)
         offset = 0
@@ -306,14 +293,13 @@ class ActionShowResults(SafeAction):
                 SlotSet("asking", None)]
 
 
-class ActionTrialInfo(SafeAction):
+class TrialInfo(Step):
     """Follow-ups about a trial: the study medicine, what happens and the visits, the sites, how to take part."""
 
     def name(self) -> str:
-        return "action_trial_info"
+        return "trial_info"
 
-    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         state = State.from_tracker(tracker)
         _ = words(state.lang)
         named = self.named_trials(tracker, state.text)
@@ -368,14 +354,13 @@ class ActionTrialInfo(SafeAction):
         return "\n".join(replies.drug_answer(d, users, lang) for d in drugs[:2])
 
 
-class ActionForget(SafeAction):
+class Forget(Step):
     """"Forget me": erase every fact of this conversation, and say so."""
 
     def name(self) -> str:
-        return "action_forget"
+        return "forget"
 
-    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         _ = words(State.from_tracker(tracker).lang)
         if not meant(tracker, _FORGET_WORDS):
             dispatcher.utter_message(text=_("Did you want me to delete everything you told me? If so, say "
@@ -390,14 +375,13 @@ class ActionForget(SafeAction):
         return [*cleared(), SlotSet("consent", None)]
 
 
-class ActionStartOver(SafeAction):
+class StartOver(Step):
     """Start again from the first question, with no fact kept."""
 
     def name(self) -> str:
-        return "action_start_over"
+        return "start_over"
 
-    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         consent = tracker.get_slot("consent")
         _ = words(State.from_tracker(tracker).lang)
         if not meant(tracker, _START_WORDS):
@@ -410,16 +394,15 @@ class ActionStartOver(SafeAction):
         return [*cleared(), SlotSet("consent", True if consent else None)]
 
 
-class ActionFallback(SafeAction):
-    """A message the assistant did not understand; if it carried facts, the form takes them up."""
+class Fallback(Step):
+    """A message the assistant did not understand; if it carried facts, the questions take them up."""
 
     def name(self) -> str:
-        return "action_fallback"
+        return "fallback"
 
-    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         if carried_facts(tracker):
-            return [FollowupAction(FORM)]
+            return [FollowupAction(QUESTIONS)]
         _ = words(State.from_tracker(tracker).lang)
         dispatcher.utter_message(
             text=_("Sorry, I didn't understand that. I look for clinical trials that may fit: tell me the diagnosis "
@@ -429,16 +412,15 @@ class ActionFallback(SafeAction):
         return []
 
 
-class ActionWhatNext(SafeAction):
+class WhatNext(Step):
     """"Yes", "no" or "I don't know" outside the questions: if the message carried facts ("no, he is 9"), the
-    form takes them up; otherwise the person is offered what to do next."""
+    questions take them up; otherwise the person is offered what to do next."""
 
     def name(self) -> str:
-        return "action_what_next"
+        return "what_next"
 
-    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         if carried_facts(tracker):
-            return [FollowupAction(FORM)]
+            return [FollowupAction(QUESTIONS)]
         say(dispatcher, "what_next", State.from_tracker(tracker).lang)
         return []

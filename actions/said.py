@@ -1,19 +1,17 @@
 """Fixed replies (what a trial is, help, goodbye...) in the person's language, from the message catalogues.
 
 They were Rasa responses in domain.yml; a response there has one text per condition, outside the catalogues, so
-each is now a small action `action_say_<name>` that words its text with bot.i18n like every other reply.
+each is now a step `say_<name>` (actions.turn runs it) that words its text with bot.i18n like every other reply.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.safety import SafeAction
 from actions.state import State
+from actions.step import Step
 from bot.i18n import marked, words
 
 # name: (text, buttons as (title, payload))
@@ -55,20 +53,15 @@ def say(dispatcher: CollectingDispatcher, name: str, lang: str) -> None:
                                                     for title, payload in buttons])
 
 
-class ActionSay(SafeAction):
-    """One fixed reply; the subclasses below name which."""
+class Say(Step):
+    """One fixed reply, named by its saying."""
 
-    saying = ""
+    def __init__(self, saying: str) -> None:
+        self.saying = saying
 
     def name(self) -> str:
-        return f"action_say_{self.saying}"
+        return f"say_{self.saying}"
 
-    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: dict[str, Any]) -> list[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         say(dispatcher, self.saying, State.from_tracker(tracker).lang)
         return []
-
-
-# rasa-sdk registers every Action subclass it finds in the actions package: one class per saying.
-for _name in SAYINGS:
-    globals()[f"ActionSay_{_name}"] = type(f"ActionSay_{_name}", (ActionSay,), {"saying": _name})

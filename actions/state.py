@@ -16,7 +16,10 @@ from bot.facts import ValueRefused
 from bot.i18n import LANGUAGES, language
 from bot.profile import Profile, profile_from_mapping
 
-FORM = "trial_form"
+# The questions (consent first, then the facts that decide the trials) are on while the slot `in_questions` is set;
+# `requested` names what was asked last ("consent" or "matching_done", the facts). A step that finds facts in a
+# message outside the questions returns FollowupAction(QUESTIONS): the turn then takes the questions up.
+QUESTIONS = "questions"
 # Slots that hold the person's facts or the state of the questions; all cleared by "forget me" / "start over".
 CONVERSATION_SLOTS = ("profile", "turn", "skipped", "misses", "asking", "last_fact", "voice", "relation",
                       "results_shown", "results_offset", "matching_done", "focus_trial", "continuing")
@@ -62,7 +65,6 @@ class State:
         slot = tracker.get_slot
         message = tracker.latest_message or {}
         intent = message.get("intent") or {}
-        loop = tracker.active_loop or {}
         return cls(
             profile=load_profile(slot("profile")),
             skipped=[s for s in (slot("skipped") or []) if isinstance(s, str)],
@@ -79,8 +81,8 @@ class State:
             turn=slot("turn") if isinstance(slot("turn"), dict) else {},
             intent=intent.get("name"),
             text=message.get("text") or "",
-            form_active=loop.get("name") == FORM,
-            requested=slot("requested_slot"),
+            form_active=bool(slot("in_questions")),
+            requested=slot("requested"),
             lang=language(slot("language")),
             asked_lang=_metadata_language(message.get("metadata")),
         )
@@ -112,15 +114,6 @@ def _metadata_language(metadata: Any) -> str | None:
         return None
     code = metadata["lang"].strip().lower().replace("_", "-").split("-")[0]
     return code if code in LANGUAGES else None
-
-
-def turn_id(tracker: Tracker) -> str:
-    """Identifies the latest user message, so that reading it twice (Rasa re-runs slot extraction when a form
-    is activated) changes nothing the second time."""
-    users = [e for e in tracker.events if e.get("event") == "user"]
-    if not users:
-        return "0"
-    return f"{len(users)}:{users[-1].get('timestamp')}"
 
 
 def cleared() -> list[SlotSet]:

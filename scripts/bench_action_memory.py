@@ -2,8 +2,8 @@
 
 The catalogue benchmark measures its own process; this starts the real action server (rasa-sdk with actions/)
 against a SQLite catalogue of 100,000 trials (the bulk zip's real trials repeated under new ids, as in
-scripts/bench_catalogue.py, kept in var/bench/), sends it the action calls of several people's first turns (read the
-message, show the answer) and prints the server's resident and peak memory read from /proc. Prints figures only.
+scripts/bench_catalogue.py, kept in var/bench/), sends it the action calls of several people's first two turns (their
+facts, then "show results") and prints the server's resident and peak memory read from /proc. Prints figures only.
 
     python scripts/bench_action_memory.py [--size 100000]
 """
@@ -65,13 +65,13 @@ def memory(pid: int) -> tuple[float, float]:
     return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
 
 
-def call(url: str, action: str, sender: str, text: str, slots: dict) -> dict:
-    """One action call as Rasa makes it (selective domain: no domain sent)."""
-    message = {"text": text, "intent": {"name": "inform", "confidence": 1.0}, "entities": [], "metadata": {}}
+def call(url: str, intent: str, sender: str, text: str, slots: dict) -> dict:
+    """One turn's action call as Rasa makes it (selective domain: no domain sent)."""
+    message = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": [], "metadata": {}}
     tracker = {"sender_id": sender, "slots": slots, "latest_message": message, "paused": False,
                "events": [{"event": "user", "text": text, "parse_data": message, "timestamp": time.time()}],
                "followup_action": None, "active_loop": {}, "latest_action_name": "action_listen"}
-    answer = requests.post(url, json={"next_action": action, "sender_id": sender, "tracker": tracker,
+    answer = requests.post(url, json={"next_action": "action_turn", "sender_id": sender, "tracker": tracker,
                                       "domain": {}, "version": "3.6.21"}, timeout=600)
     answer.raise_for_status()
     return answer.json()
@@ -108,10 +108,10 @@ def main() -> None:
         for number, text in enumerate(MESSAGES):
             sender = f"bench-{number}"
             slots = {"consent": True, "language": "en"}
-            read = call(f"{url}/webhook", "action_read_message", sender, text, slots)
+            read = call(f"{url}/webhook", "inform", sender, text, slots)
             slots.update({e["name"]: e["value"] for e in read.get("events", []) if e.get("event") == "slot"})
             begin = time.perf_counter()
-            shown = call(f"{url}/webhook", "action_show_results", sender, text, slots)
+            shown = call(f"{url}/webhook", "show_results", sender, "show results", slots)
             took = (time.perf_counter() - begin) * 1000
             resident, peak = memory(server.pid)
             print(f"action server after person {number + 1} ({len(shown.get('responses', []))} replies, show results "

@@ -2,7 +2,7 @@
 
 Rasa 3.6 has no delete API, and a delete made while a turn runs is undone when the turn ends: `save` writes every
 event beyond the number already stored, so after a delete it writes the whole conversation back. Here the delete
-happens in `save` itself, at the end of the turn in which `action_forget` erased the facts (Rasa holds the
+happens in `save` itself, at the end of the turn in which "forget me" erased the facts (Rasa holds the
 conversation's lock until then), and nothing of that turn is written. On SQLite, `secure_delete` overwrites the
 deleted rows, so the words are gone from the file's bytes too, not only from its rows. On PostgreSQL a plain
 `VACUUM events` follows, outside the turn's transaction and off the event loop, so the deleted rows are pruned from

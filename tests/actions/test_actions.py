@@ -5,13 +5,11 @@ Run: cd /work/main && PYTHONPATH=. <actions env>/bin/python -m pytest tests/acti
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions import dialogue
 from actions.questions import phrase
@@ -41,8 +39,8 @@ def test_consent_comes_first_and_says_what_is_kept(chat):
     assert "only for this conversation" in text
     assert "forget me" in text
     assert text.rstrip().endswith("Shall we go on?")
-    assert chat.slots["requested_slot"] == "consent"
-    assert chat.ran == ["validate_trial_form", "action_ask_consent"]
+    assert chat.slots["requested"] == "consent"
+    assert chat.ran == ["read_message", "decide", "ask_consent"]
 
 
 def test_consent_refused_ends_politely_and_keeps_nothing(chat):
@@ -52,7 +50,7 @@ def test_consent_refused_ends_politely_and_keeps_nothing(chat):
     assert "won't ask anything" in text
     assert chat.slots["consent"] is False
     assert not chat.slots.get("profile")
-    assert chat.loop is None
+    assert not chat.in_questions
     # nothing said afterwards is kept, and coming back asks for consent again
     chat.say("I'm 70", "deny")
     assert not chat.slots.get("profile")
@@ -127,7 +125,7 @@ def test_clinician_one_shot(chat):
     assert PAED in text and "Utrecht" in text and "1 May 2026" in text
     assert "ferritin 4500 µg/L, at least 2000 µg/L" in text  # reasons with numbers
     assert chat.payload(messages)["results"]
-    assert chat.ran[-1] == "action_show_results"
+    assert chat.ran[-1] == "show_results"
     # a correction gets the updated answer at once
     text = chat.text(chat.say("ferritin was 1500 actually", "inform"))
     assert "I've changed the ferritin to 1500 µg/L (it was 4500 µg/L)." in text
@@ -164,7 +162,7 @@ def test_several_facts_at_once_whatever_was_asked(consented):
     assert profile["age"] == 67 and profile["platelets"] == 85 and profile["diagnoses"]["has"] == ["et"]
     # both seed trials are decided (platelets below 100; age above 18): the answer comes at once
     assert "low platelet count" in text
-    assert chat.ran[-1] == "action_show_results"
+    assert chat.ran[-1] == "show_results"
 
 
 def test_short_answers_read_as_the_question_asked(consented):
@@ -324,7 +322,7 @@ def test_forget_me_clears_the_profile(consented):
     assert {"type": "conversation_forgotten"} in [m.get("custom") for m in messages]
     assert not chat.slots.get("profile")
     assert chat.slots.get("consent") is None
-    assert chat.loop is None
+    assert not chat.in_questions
 
 
 def test_start_over(consented):
@@ -356,10 +354,10 @@ def test_visits_of_the_paediatric_trial(chat):
 def test_out_of_scope_and_abuse_during_questions(consented):
     chat = consented
     text = chat.text(chat.say("what's the weather?", "out_of_scope"))
-    assert "action_say_out_of_scope" in chat.ran
+    assert "say_out_of_scope" in chat.ran
     assert "diagnosed" in text  # then the question again
     chat.say("you're useless", "abuse")
-    assert "action_say_abuse" in chat.ran
+    assert "say_abuse" in chat.ran
 
 
 # --- wording ------------------------------------------------------------------------------------------------------
@@ -402,13 +400,6 @@ def test_state_survives_an_unreadable_slot():
                       "action_listen")
     state = State.from_tracker(tracker)
     assert state.profile.to_dict() == {} and state.misses == {}
-
-
-def test_read_message_runs_once_per_message(chat):
-    chat.say("I have ET", "inform")
-    tracker = chat.tracker()
-    events = asyncio.run(dialogue.ActionReadMessage().run(CollectingDispatcher(), tracker, {}))
-    assert events == []  # Rasa runs slot extraction again when a form starts: the second run changes nothing
 
 
 @pytest.mark.parametrize(("fact", "answer", "expected"), [
@@ -655,7 +646,7 @@ def test_an_error_in_an_action_is_a_polite_reply_and_a_log_line_without_the_pers
     assert "something went wrong on my side" in text and "What you told me is kept" in text
     assert chat.slots["profile"] == kept
     logged = "\n".join(r.getMessage() for r in caplog.records)
-    assert "action action_show_results failed: ValueError at test_actions.py:" in logged
+    assert "action action_turn failed: ValueError at test_actions.py:" in logged
     words = re.sub(r"\.py:\d+", ".py", logged).lower()
     for word in ("polycythaemia", "'pv'", "58", "cannot match"):
         assert word not in words
@@ -678,8 +669,23 @@ def test_one_turn_runs_the_matcher_once(consented, monkeypatch):
             return real.match(*args, **kwargs)
 
     monkeypatch.setattr(catalog, "catalogue", lambda: Counting())
-    chat.say("I'm 58", "inform")  # read, decide, ask: three action calls
-    assert chat.ran.count("validate_trial_form") >= 1 and len(calls) == 1
+    chat.say("I'm 58", "inform")  # read, decide, ask: three steps, one match
+    assert chat.ran == ["read_message", "decide", "ask_next"] and len(calls) == 1
+
+
+def test_no_answer_outlives_its_turn_in_the_action_servers_memory(consented):
+    """The answer made from a person's facts is kept for the turn only: after "forget me", nothing made from their
+    facts is left in the process (a cache across turns kept it until newer answers pushed it out)."""
+    import gc
+
+    from bot.matching import MatchReport
+
+    chat = consented
+    chat.say("I have polycythaemia vera and I'm 58", "inform")
+    chat.say("show results", "show_results")
+    chat.say("forget me", "forget_me")
+    gc.collect()
+    assert not [o for o in gc.get_objects() if isinstance(o, MatchReport)]
 
 
 def test_odd_messages_never_erase_restart_or_answer_yes_no(consented):

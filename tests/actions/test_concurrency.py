@@ -7,8 +7,8 @@ import threading
 
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.turn import ActionTurn
 from bot.search import Catalogue
-from tests.actions.conftest import ACTIONS, catalog_module
 
 
 def test_a_slow_match_does_not_hold_up_another_conversation(chat_factory, monkeypatch):
@@ -29,12 +29,12 @@ def test_a_slow_match_does_not_hold_up_another_conversation(chat_factory, monkey
         return original(self, profile, *args, **kwargs)
 
     monkeypatch.setattr(Catalogue, "match", match)
-    catalog_module._reports.clear()
     finished: list[str] = []
 
     async def show(chat, label: str) -> None:
         dispatcher = CollectingDispatcher()
-        await ACTIONS["action_show_results"].run(dispatcher, chat.tracker(), {})
+        chat.message = {"text": "show results", "intent": {"name": "show_results", "confidence": 1.0}, "entities": []}
+        await ActionTurn().run(dispatcher, chat.tracker(), {})
         assert dispatcher.messages, label
         finished.append(label)
         if label == "quick":

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions import dialogue
+from actions import dialogue, turn  # noqa: F401  (turn: rasa-sdk registers the action it imports)
 
 
-def _fail(self: Any, dispatcher: Any, tracker: Any, domain: Any) -> list:
+def _fail(self: Any, dispatcher: Any, tracker: Any) -> list:
     raise ValueError(f"could not answer {tracker.latest_message.get('text')!r} for {tracker.get_slot('profile')!r}")
 
 
-dialogue.ActionTrialInfo.act = _fail
+dialogue.TrialInfo.act = _fail
