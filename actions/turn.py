@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import dialogue
@@ -121,4 +121,5 @@ class ActionTurn(SafeAction):
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: dict[str, Any]) -> list[EventType]:
-        return Turn(tracker, dispatcher).take()
+        # The turn is over: Rasa listens next without running its policies again to find that out.
+        return [*Turn(tracker, dispatcher).take(), FollowupAction("action_listen")]

@@ -2,10 +2,13 @@
 
 Serves the project as `make run` does (action server, Rasa with the SQLite tracker store, here in a temporary
 folder) and Rasa's starter bot for reference, then runs 10, 50 and 100 simultaneous conversations, each a whole
-scripted conversation, first with no pause between messages and then with a human-like pause (3 s). Prints, per
+scripted conversation, first with no pause between messages and then with a human-like pause (3 s on average: each
+pause drawn between 1.5 and 4.5 s, and each conversation starting within the first pause, since people do not all
+press "send" at the same instant; `--lockstep` keeps every pause exactly 3 s from one common start). Prints, per
 run: throughput (messages per second), median and p95 per reply, errors, and whether any conversation ever saw
 another's facts: every conversation gives its own age, and each reply that confirms an age must show that one.
-One conversation alone is timed against the starter bot's median in the same run.
+One conversation alone is timed against the starter bot's median in the same run. Each run also prints the CPU time
+each server spent per message (from /proc), steadier from one hour to the next than the throughput.
 
 Prints figures only, never the replies' text. Every server is stopped on the way out; the temporary folder is
 deleted.
@@ -16,6 +19,8 @@ Run: .venv/actions/bin/python scripts/load.py [--sizes 10 50 100] [--pause 3] (o
 from __future__ import annotations
 
 import argparse
+import os
+import random
 import re
 import shutil
 import statistics
@@ -63,21 +68,37 @@ class Figures:
     messages: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    cpu: dict[str, float] = field(default_factory=dict)
+
     def line(self, label: str, seconds: float) -> str:
         if not self.latencies:
             return f"{label}: no reply ({self.errors} errors)"
         median = statistics.median(self.latencies) * 1000
+        spent = ", ".join(f"{name} {used * 1000 / self.messages:.0f} ms" for name, used in self.cpu.items())
         return (f"{label}: {self.messages / seconds:.1f} messages/s, median {median:.0f} ms, "
                 f"p95 {p95(self.latencies) * 1000:.0f} ms, errors {self.errors}, "
-                f"cross-talk {'none' if not self.cross_talk else self.cross_talk}")
+                f"cross-talk {'none' if not self.cross_talk else self.cross_talk}"
+                + (f"; CPU per message: {spent}" if spent else ""))
 
 
-def converse(url: str, number: int, pause: float, figures: Figures, tag: str) -> None:
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (/proc/<pid>/stat), 0 where /proc is missing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def converse(url: str, number: int, pause: float, figures: Figures, tag: str, lockstep: bool = False) -> None:
     age, messages = script(number)
     sender = f"load-{tag}-{number}-{time.time_ns()}"
+    chance = random.Random(number)  # the same pauses at every run
+    if pause and not lockstep:
+        time.sleep(chance.uniform(0, pause))
     for index, message in enumerate(messages):
         if index and pause:
-            time.sleep(pause)
+            time.sleep(pause if lockstep else chance.uniform(pause / 2, pause * 1.5))
         try:
             elapsed, replies = post(url, sender, message)
         except (urllib.error.URLError, OSError, ValueError):
@@ -94,16 +115,19 @@ def converse(url: str, number: int, pause: float, figures: Figures, tag: str) ->
                 figures.cross_talk += 1
 
 
-def run(url: str, size: int, pause: float, tag: str) -> tuple[Figures, float]:
+def run(url: str, size: int, pause: float, tag: str, lockstep: bool = False,
+        pids: dict[str, int] | None = None) -> tuple[Figures, float]:
     figures = Figures()
+    before = {name: cpu_seconds(pid) for name, pid in (pids or {}).items()}
     start = time.monotonic()
     with ThreadPoolExecutor(max_workers=size) as pool:
         for number in range(size):
-            pool.submit(converse, url, number, pause, figures, tag)
+            pool.submit(converse, url, number, pause, figures, tag, lockstep)
+    figures.cpu = {name: cpu_seconds(pid) - before[name] for name, pid in (pids or {}).items()}
     return figures, time.monotonic() - start
 
 
-def serve_project(work: Path, servers: Servers) -> str:
+def serve_project(work: Path, servers: Servers) -> tuple[str, dict[str, int]]:
     rasa_port, actions_port = free_port(), free_port()
     endpoints = work / "endpoints.yml"
     endpoints.write_text(
@@ -117,7 +141,7 @@ def serve_project(work: Path, servers: Servers) -> str:
                          ROOT, work / "rasa.log")
     wait_until_up(f"http://{HOST}:{actions_port}/health", actions, work / "actions.log")
     wait_until_up(f"http://{HOST}:{rasa_port}/webhooks/rest/", rasa, work / "rasa.log")
-    return f"http://{HOST}:{rasa_port}/webhooks/rest/webhook"
+    return f"http://{HOST}:{rasa_port}/webhooks/rest/webhook", {"Rasa": rasa.pid, "actions": actions.pid}
 
 
 def starter_median(work: Path, servers: Servers) -> float:
@@ -140,6 +164,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50, 100])
     parser.add_argument("--pause", type=float, default=3.0)
+    parser.add_argument("--lockstep", action="store_true", help="every pause exactly --pause, all starting at once")
     parser.add_argument("--no-starter", action="store_true", help="skip the starter bot (it trains one, ~3 min)")
     options = parser.parse_args()
     if not RASA.is_file() or not MODEL.is_file():
@@ -154,7 +179,7 @@ def main() -> int:
             reference = starter_median(work, servers)
             servers.stop()
             print(f"  starter bot: median {reference * 1000:.0f} ms per reply")
-        url = serve_project(work, servers)
+        url, pids = serve_project(work, servers)
         post(url, "warm-up", "hi")
         alone = Figures()
         for number in range(3):
@@ -162,10 +187,11 @@ def main() -> int:
         single = statistics.median(alone.latencies)
         ratio = f" ({single / reference:.1f}× the starter bot; aim ≤ 1.5×)" if reference else ""
         print(f"one conversation alone: median {single * 1000:.0f} ms per reply{ratio}")
-        for pause in (0.0, options.pause):
+        for pause in dict.fromkeys((0.0, options.pause)):
             for size in options.sizes:
-                figures, seconds = run(url, size, pause, f"{size}-{pause:g}")
-                label = f"{size} conversations at once, {'no pause' if not pause else f'{pause:g} s pause'}"
+                figures, seconds = run(url, size, pause, f"{size}-{pause:g}", options.lockstep, pids)
+                paused = f"{pause:g} s pause{' in lockstep' if options.lockstep else ' on average'}"
+                label = f"{size} conversations at once, {'no pause' if not pause else paused}"
                 print(figures.line(label, seconds), flush=True)
         return 0
     finally:
