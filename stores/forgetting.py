@@ -10,6 +10,14 @@ the table's pages instead of waiting for autovacuum (what it does not erase: the
 Database errors never carry the events' values (`hide_parameters`), since Rasa logs them when the store fails
 mid-conversation.
 
+Rasa read the whole conversation back from the database at every message and rebuilt it event by event: a fifth of
+its work per message. The store keeps the tracker it last saved for each recent conversation and hands it back when
+the database still holds exactly what it saved (the same number of events and the same last event: one indexed
+query), so another Rasa process sharing the database, a purge or a deletion is always seen. A kept tracker is handed
+out once (the turn that takes it owns it until it saves it again), so a turn that fails before saving leaves nothing
+half-done behind. Kept only in this process's memory, for `KEPT_SECONDS` after the conversation's last save and for
+the `KEPT_CONVERSATIONS` most recent; "forget me" drops it with the rows.
+
 Rasa 3.6 starts even when the database cannot be reached (it logs "Could not create tables" and goes on), and its
 FailSafeTrackerStore then keeps every conversation in memory, lost at the next restart. Here the store checks the
 database at start and refuses with `TrackerStoreUnavailable`, after retrying a server database for
@@ -19,21 +27,40 @@ $TRIALBOT_TRACKER_WAIT seconds (30 by default), so Rasa stops with a clear messa
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import os
 import time
-from typing import Any
+from collections import OrderedDict
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.events import BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 log = logging.getLogger(__name__)
 
 FORGOTTEN = "conversation_forgotten"
 DEFAULT_WAIT_SECONDS = 30.0
+# A conversation's tracker is kept in memory this long after its last message (the session's own expiry, in
+# domain.yml), for at most this many conversations.
+KEPT_SECONDS = 3600.0
+KEPT_CONVERSATIONS = 256
+
+
+class Kept(NamedTuple):
+    tracker: DialogueStateTracker
+    rows: tuple[int, int | None]  # how many events the database holds for the conversation, and the last one's id
+    events: int  # how many events the tracker held when it was saved: more means a turn changed it and failed
+    saved: float
+
+
+def keepable(tracker: DialogueStateTracker) -> bool:
+    """Rasa reads back only the latest session of a conversation, and counts the events already stored from its
+    start: a tracker that began a new session since it was read differs from what Rasa would read."""
+    return sum(isinstance(event, SessionStarted) for event in tracker.events) <= 1
 
 
 class TrackerStoreUnavailable(RuntimeError):
@@ -72,12 +99,18 @@ class ForgettingSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._kept: OrderedDict[str, Kept] = OrderedDict()
         # A database error quotes its statement's parameters (the events: the person's words and facts), and Rasa
         # logs the error when the store fails mid-conversation; the statement alone says enough.
         self.engine.hide_parameters = True
         if self.engine.dialect.name == "sqlite":
+            # SQLAlchemy 1.4 opens a SQLite file anew for every session (NullPool): three times per message, each
+            # costing more than the query. A small pool keeps the connections, each with secure_delete set once.
+            self.engine.dispose()
+            self.engine = sa.create_engine(self.engine.url, poolclass=sa.pool.QueuePool, pool_size=2,
+                                           connect_args={"check_same_thread": False}, hide_parameters=True)
             sa.event.listen(self.engine, "connect", _secure_delete)
-            self.engine.dispose()  # connections opened before the listener reconnect with it
+            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         self._check_reachable(0.0 if self.engine.dialect.name == "sqlite" else wait_seconds())
 
     def _check_reachable(self, wait: float) -> None:
@@ -105,9 +138,33 @@ class ForgettingSQLTrackerStore(SQLTrackerStore):
             log.warning("the tracker store database is not reachable yet; retrying (%s)", problem)
             time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
 
+    def _rows(self, connection: Any, sender_id: str) -> tuple[int, int | None]:
+        """How many events the database holds for the conversation, and the id of the last one."""
+        event = self.SQLEvent.__table__.c
+        count, last = connection.execute(sa.select(sa.func.count(event.id), sa.func.max(event.id))
+                                         .where(event.sender_id == sender_id)).one()
+        return int(count), last
+
+    def _stored(self, connection: Any, sender_id: str) -> int:
+        """How many events of the conversation's latest session are stored: Rasa's own count (its
+        `_additional_events`), as one statement instead of a query of ORM objects."""
+        event = self.SQLEvent.__table__.c
+        started = (sa.select(sa.func.max(event.timestamp))
+                   .where(event.sender_id == sender_id, event.type_name == SessionStarted.type_name)
+                   .scalar_subquery())
+        return int(connection.execute(sa.select(sa.func.count(event.id)).where(
+            event.sender_id == sender_id, sa.or_(event.timestamp >= started, started.is_(None)))).scalar())
+
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
-        """Rasa's own (same query, same tracker), reading only the events' JSON column: Rasa built an ORM object
-        for every event of the conversation at every message, which cost more than the query itself."""
+        """The kept tracker when the database holds what it was saved with; else Rasa's own (same query, same
+        tracker), reading only the events' JSON column: Rasa built an ORM object for every event of the
+        conversation, which cost more than the query itself."""
+        kept = None if fetch_events_from_all_sessions else self._kept.pop(sender_id, None)
+        fresh = kept is not None and time.monotonic() - kept.saved < KEPT_SECONDS
+        if kept is not None and fresh and len(kept.tracker.events) == kept.events:
+            with self.engine.connect() as connection:
+                if self._rows(connection, sender_id) == kept.rows:
+                    return kept.tracker
         with self.session_scope() as session:
             rows = (self._event_query(session, sender_id, fetch_events_from_all_sessions)
                     .with_entities(self.SQLEvent.data).all())
@@ -117,12 +174,35 @@ class ForgettingSQLTrackerStore(SQLTrackerStore):
         return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        self._kept.pop(tracker.sender_id, None)
         if asked_to_forget(tracker):
             self.forget(tracker.sender_id)
             if self.engine.dialect.name == "postgresql":
                 await asyncio.to_thread(self.vacuum)
             return
-        await super().save(tracker)
+        await self.stream_events(tracker)
+        # Rasa's own save (the events beyond those stored, the same columns), as one insert of plain rows: Rasa
+        # built an ORM object per event and counted the stored ones with a query of ORM objects.
+        with self.engine.begin() as connection:
+            new = itertools.islice(tracker.events, self._stored(connection, tracker.sender_id), None)
+            rows = [self._row(tracker.sender_id, event.type_name, event.as_dict()) for event in new]
+            if rows:
+                connection.execute(self.SQLEvent.__table__.insert(), rows)
+            stored = self._rows(connection, tracker.sender_id)
+        if not keepable(tracker):
+            return
+        now = time.monotonic()
+        self._kept[tracker.sender_id] = Kept(tracker, stored, len(tracker.events), now)
+        while self._kept and (len(self._kept) > KEPT_CONVERSATIONS
+                              or now - next(iter(self._kept.values())).saved >= KEPT_SECONDS):
+            self._kept.popitem(last=False)
+
+    @staticmethod
+    def _row(sender_id: str, type_name: str, data: dict[str, Any]) -> dict[str, Any]:
+        """One event as Rasa's SQLTrackerStore stores it."""
+        return {"sender_id": sender_id, "type_name": type_name, "timestamp": data.get("timestamp"),
+                "intent_name": ((data.get("parse_data") or {}).get("intent") or {}).get("name"),
+                "action_name": data.get("name"), "data": json.dumps(data)}
 
     def vacuum(self) -> None:
         """Prune the deleted rows from the table's pages now (VACUUM cannot run inside a transaction). A failure is
