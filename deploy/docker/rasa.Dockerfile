@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # The Rasa server image: rasa 3.6.21 from requirements/rasa.lock (Python 3.10, as Rasa 3.6 requires), our input
-# channels and tracker store, and a model trained while the image is built, so every replica serves the same model.
+# channels, tracker store and dialogue policy, and a model trained while the image is built, so every replica serves the same model.
 # Build from the repository root: docker build -f deploy/docker/rasa.Dockerfile -t trialbot-rasa .
 ARG PYTHON_IMAGE=python:3.10.13-slim-bookworm
 
@@ -16,6 +16,7 @@ ENV RASA_TELEMETRY_ENABLED=false
 WORKDIR /build
 COPY config.yml domain.yml ./
 COPY data/ data/
+COPY policies/ policies/
 RUN /opt/rasa/bin/rasa train --fixed-model-name trialbot --out models --quiet
 
 FROM ${PYTHON_IMAGE}
@@ -33,6 +34,7 @@ WORKDIR /app
 COPY bot/ bot/
 COPY channels/ channels/
 COPY stores/ stores/
+COPY policies/ policies/
 COPY domain.yml credentials.yml ./
 COPY deploy/endpoints.prod.yml deploy/endpoints.prod.yml
 COPY deploy/docker/rasa-entrypoint.sh /usr/local/bin/rasa-entrypoint

@@ -1,0 +1,1 @@
+"""Rasa's side of the dialogue: the one policy (policies/turn.py)."""
