@@ -2,11 +2,13 @@
 
 With a Rasa form and a custom slot mapping, a message cost three calls to the action server (read the message,
 validate, ask), each sending the whole conversation and each followed by a prediction of the dialogue policies;
-the steps then needed turn ids to tell whether the message had been read already. Here Rasa's only rule sends
-every message to `action_turn`, and the turn runs the steps it needs in order: `Turn.take` is the whole dialogue.
+the steps then needed turn ids to tell whether the message had been read already. Here Rasa's only rule
+(data/rules.yml, followed by policies/turn.py) sends every message to `action_turn`, and the turn runs the steps it
+needs in order: `Turn.dialogue` and `Turn.questions` are the whole dialogue.
 
 The questions keep their own two slots instead of Rasa's loop: `in_questions` (the questions are on) and
-`requested` ("consent" or "matching_done", what was asked last).
+`requested` ("consent" or "matching_done", what was asked last). What the message added (the `turn` working slot:
+notes to confirm, problems to re-ask) lives for the turn only and is never sent back to Rasa.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import dialogue
@@ -121,5 +123,4 @@ class ActionTurn(SafeAction):
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: dict[str, Any]) -> list[EventType]:
-        # The turn is over: Rasa listens next without running its policies again to find that out.
-        return [*Turn(tracker, dispatcher).take(), FollowupAction("action_listen")]
+        return Turn(tracker, dispatcher).take()

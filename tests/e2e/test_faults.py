@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -164,6 +165,7 @@ def crashing(tmp_path_factory):
     """The servers, with an action that fails quoting the person's words (tests/e2e/crashing_actions)."""
     rasa = rasa_or_skip()
     running = Servers(tmp_path_factory.mktemp("crashing"), actions_package="crashing_actions")
+    running.env["TRIALBOT_ACTION_TIMEOUT"] = "3"  # Rasa's wait for the action server, 20 s by default
     try:
         running.start_actions()
         running.start_rasa(rasa)
@@ -210,6 +212,21 @@ def test_whole_conversations_leave_no_word_of_the_person_in_any_log(crashing):
                                                                    "my son is 9"]
     leaked = [w for w in said if w.lower() in logs.lower()]
     assert not leaked, f"reached a server log: {leaked}"
+
+
+def test_a_slow_action_is_told_in_seconds_and_the_conversation_goes_on(crashing):
+    """An action that takes 8 seconds (a stuck database): Rasa stops waiting after 3 (TRIALBOT_ACTION_TIMEOUT) and
+    the person is told the lookup is unavailable, not left waiting five minutes; the facts given before are kept."""
+    sender = f"slow-{uuid.uuid4().hex[:8]}"
+    for text in ("hi", "yes", "I have essential thrombocythaemia"):
+        say(crashing.url, sender, text)
+    began = time.monotonic()
+    slow = say(crashing.url, sender, "what is a clinical trial?")
+    waited = time.monotonic() - began
+    assert "can't look up trials right now" in slow and waited < 8, (waited, slow)
+    time.sleep(6)  # the slow action ends on its own; its answer came too late and is dropped
+    answer = say(crashing.url, sender, "show me the results")
+    assert "may fit" in answer and "Shall we go on?" not in answer, answer
 
 
 STORE_ERROR = """
