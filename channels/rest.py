@@ -15,6 +15,7 @@ from sanic import Blueprint
 from sanic.request import Request
 
 from channels.guard import language_metadata, never_silent
+from channels.settle import after_start
 
 
 class GuardedRestInput(RestInput):
@@ -23,7 +24,7 @@ class GuardedRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(never_silent(on_new_message))
+        return after_start(super().blueprint(never_silent(on_new_message)))
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
         return language_metadata((request.json or {}).get("metadata") if isinstance(request.json, dict) else None)
