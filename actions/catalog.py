@@ -21,6 +21,11 @@ logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# A read of the trial database that takes longer is cancelled by PostgreSQL: the person is told the database is
+# unavailable (the reviewed trials still answer) rather than waiting, and the action's thread is free again.
+READ_SECONDS = 10.0
+
+
 @lru_cache(maxsize=1)
 def catalogue() -> Catalogue:
     """The catalogue; TRIALBOT_TRIALS_DIR forces a directory of trial files and no database."""
@@ -30,7 +35,7 @@ def catalogue() -> Catalogue:
     try:
         from bot.cli import open_catalogue
 
-        opened = open_catalogue(ROOT / "trials")
+        opened = open_catalogue(ROOT / "trials", statement_seconds=READ_SECONDS)
     except Exception as error:  # an unreachable database must not stop the assistant: fall back to the files
         logger.warning("trial database unavailable (%s); reading trials/ instead", error.__class__.__name__)
         opened = Catalogue(read_directory(ROOT / "trials"))

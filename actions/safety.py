@@ -11,6 +11,7 @@ import asyncio
 import logging
 import traceback
 from abc import ABCMeta, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.i18n import marked, words
 
 log = logging.getLogger(__name__)
+
+# Threads for the actions. asyncio's default pool has cpu count + 4 (6 here): six actions waiting on a stuck
+# database would hold up everyone else's. Waiting costs a thread little; the database bounds each read (10 s).
+THREADS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="action")
 
 SORRY = marked("Sorry, something went wrong on my side. What you told me is kept: please try again in a moment, or "
                "say \"show results\".")
@@ -48,7 +53,7 @@ class SafeAction(Action, metaclass=ABCMeta):
             # In a thread of its own: the action reads the message, queries the database and runs the matcher,
             # all blocking work. On rasa-sdk's event loop a slow match or a slow database held up every other
             # conversation's actions until it ended; in a thread, the loop goes on serving them.
-            return await asyncio.to_thread(self.act, dispatcher, tracker, domain)
+            return await asyncio.get_running_loop().run_in_executor(THREADS, self.act, dispatcher, tracker, domain)
         except Exception as error:  # every error: the person still gets an answer
             log.error("action %s failed: %s at %s", self.name(), type(error).__name__, where(error))
             dispatcher.messages.clear()  # nothing half-said

@@ -37,12 +37,13 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
-def open_catalogue(directory: Path = TRIALS_DIR) -> Catalogue:
+def open_catalogue(directory: Path = TRIALS_DIR, statement_seconds: float | None = None) -> Catalogue:
     """The curated trial files, and the imported trials the database holds beside them.
 
     The files are the reviewed source of truth, so they are read even when the database has not been loaded
     since they changed; an imported trial with the id of a curated file is left out. A SQLite file that does
-    not exist yet means no imported trials; any other database must be reachable.
+    not exist yet means no imported trials; any other database must be reachable. statement_seconds bounds each
+    read on PostgreSQL (the database is brought up to date first, without the bound).
     """
     curated = read_directory(directory)
     url = store.database_url()
@@ -51,6 +52,9 @@ def open_catalogue(directory: Path = TRIALS_DIR) -> Catalogue:
         try:
             engine = store.engine_for()
             store.prepare(engine)
+            if statement_seconds is not None:
+                engine.dispose()
+                engine = store.engine_for(statement_seconds=statement_seconds)
         except store.CatalogUnavailable:
             if not url.startswith("sqlite"):
                 raise

@@ -89,10 +89,15 @@ def _unavailable(error: Exception) -> CatalogUnavailable:
                               f"({error.__class__.__name__}); check DATABASE_URL and that the server is up")
 
 
-def engine_for(url: str | None = None) -> Engine:
+def engine_for(url: str | None = None, statement_seconds: float | None = None) -> Engine:
+    """An engine for the catalogue; with statement_seconds, a PostgreSQL server cancels any statement that runs
+    longer (the assistant's reads: a stuck query ends as "database unavailable" instead of holding a thread)."""
     url = url or database_url()
+    options = {}
+    if statement_seconds is not None and url.startswith("postgresql"):
+        options["connect_args"] = {"options": f"-c statement_timeout={int(statement_seconds * 1000)}"}
     try:
-        return create_engine(url, future=True)
+        return create_engine(url, future=True, **options)
     except (SQLAlchemyError, ImportError, ValueError) as error:
         raise CatalogUnavailable(f"cannot open the trial database at {safe_url(url)}: {error}") from None
 

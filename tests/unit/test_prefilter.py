@@ -200,3 +200,27 @@ def test_a_prepared_prefilter_the_server_lost_is_run_plainly(trials, database_ur
     assert store.prefilter(engine, query) == first and first
     assert store._PREPARE is False
     engine.dispose()
+
+
+def test_a_stuck_database_read_is_cut_short_and_said_while_the_reviewed_trials_still_answer(trials, database_url):
+    """The assistant's reads are bounded on PostgreSQL: a prefilter stuck behind a lock is cancelled by the server,
+    and the answer says the register list is unavailable instead of making the person wait."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("statement_timeout is PostgreSQL's")
+    store.bulk_add([replace(t, id=f"{t.id}-s", data={**t.data, "id": f"{t.id}-s"}) for t in trials],
+                   store.engine_for(database_url))
+    engine = store.engine_for(database_url, statement_seconds=0.5)
+    catalogue = Catalogue(list(trials), engine)
+    profile = profile_from_mapping({"age": "60 years", "diagnoses": ["pv"]})
+    assert not catalogue.match(profile, degrade=True).notice
+    blocker = store.engine_for(database_url).connect()
+    transaction = blocker.begin()
+    try:
+        blocker.execute(text("LOCK TABLE trial_filters IN ACCESS EXCLUSIVE MODE"))  # a stuck writer
+        report = catalogue.match(profile, degrade=True)
+    finally:
+        transaction.rollback()
+        blocker.close()
+    assert "the full list of trials from the registers is unavailable" in report.notice
+    assert report.results
+    engine.dispose()
