@@ -56,6 +56,10 @@ class Kept(NamedTuple):
     events: int  # how many events the tracker held when it was saved: more means a turn changed it and failed
     saved: float
 
+    def untouched(self) -> bool:
+        """Recent enough, and unchanged since it was saved (the database is asked next)."""
+        return time.monotonic() - self.saved < KEPT_SECONDS and len(self.tracker.events) == self.events
+
 
 def keepable(tracker: DialogueStateTracker) -> bool:
     """Rasa reads back only the latest session of a conversation, and counts the events already stored from its
@@ -160,8 +164,7 @@ class ForgettingSQLTrackerStore(SQLTrackerStore):
         tracker), reading only the events' JSON column: Rasa built an ORM object for every event of the
         conversation, which cost more than the query itself."""
         kept = None if fetch_events_from_all_sessions else self._kept.pop(sender_id, None)
-        fresh = kept is not None and time.monotonic() - kept.saved < KEPT_SECONDS
-        if kept is not None and fresh and len(kept.tracker.events) == kept.events:
+        if kept is not None and kept.untouched():
             with self.engine.connect() as connection:
                 if self._rows(connection, sender_id) == kept.rows:
                     return kept.tracker
