@@ -40,6 +40,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.tracker_statistics import keep_out_of_statistics
+
 log = logging.getLogger(__name__)
 
 FORGOTTEN = "conversation_forgotten"
@@ -126,7 +128,7 @@ class ForgettingSQLTrackerStore(SQLTrackerStore):
                 self.Base.metadata.create_all(self.engine)
                 with self.engine.connect() as connection:
                     if sa.inspect(connection).has_table(self.SQLEvent.__tablename__):
-                        return
+                        break
                     problem = "the events table could not be created"
             except sa.exc.SQLAlchemyError as error:
                 cause = getattr(error, "orig", None) or error
@@ -141,6 +143,25 @@ class ForgettingSQLTrackerStore(SQLTrackerStore):
                     f"in memory only and lose them; refusing to start. Check {hint}.")
             log.warning("the tracker store database is not reachable yet; retrying (%s)", problem)
             time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
+        self._keep_out_of_statistics()
+
+    def _keep_out_of_statistics(self) -> None:
+        """PostgreSQL: ANALYZE never copies the person's words or conversation id into the planner's statistics,
+        where "forget me" could not reach them (bot/tracker_statistics.py). A store that may not alter the table
+        (not its owner) says so and runs on: the conversations work, but the statistics may keep words."""
+        if self.engine.dialect.name != "postgresql":
+            return
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(sa.text("SET LOCAL lock_timeout = '10s'"))
+                changed = keep_out_of_statistics(connection, self.SQLEvent.__tablename__)
+        except sa.exc.SQLAlchemyError as error:
+            cause = getattr(error, "orig", None) or error
+            log.warning("could not keep the events table's words out of PostgreSQL's statistics (%s); run Rasa once "
+                        "as the table's owner", type(cause).__name__)
+            return
+        if changed:
+            log.info("the events table's columns %s are kept out of PostgreSQL's statistics", ", ".join(changed))
 
     def _rows(self, connection: Any, sender_id: str) -> tuple[int, int | None]:
         """How many events the database holds for the conversation, and the id of the last one."""
