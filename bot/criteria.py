@@ -7,13 +7,13 @@ the offending rule instead of failing later in a conversation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from bot.facts import FACTS, Fact, ValueRefused, format_value
 from bot.i18n import Number, Phrase, any_of, listed, marked, phrase
-from bot.profile import DAYS_PER_MONTH, ConceptSet, MedicationUse, Profile
+from bot.profile import DAYS_PER_MONTH, MedicationUse, Profile
 from bot.units import UnitError, convert, parse_quantity
 from bot.vocab import vocabulary
 
@@ -104,17 +104,6 @@ class Rule:
         """Every fact this rule reads, to know which answers could decide it."""
         raise NotImplementedError
 
-    def kept(self, key: Hashable, make: Callable[[], T]) -> T:
-        """A value that depends only on this rule and `key`, made once and kept on the rule (for the last 16 keys
-        at most): rules live as long as their trial is kept, and the same diagnoses meet the same rules at every
-        message of a conversation."""
-        kept = self.__dict__.setdefault("_kept", {})
-        if key not in kept:
-            if len(kept) >= 16:
-                kept.clear()
-            kept[key] = make()
-        return kept[key]
-
 
 @dataclass
 class Compare(Rule):
@@ -190,13 +179,7 @@ class WithinConcepts(Rule):
     borderline: tuple[str, ...] = ()
 
     def evaluate(self, profile: Profile) -> Outcome:
-        # Kept by what is known of the fact: the same diagnoses are checked against every line of every candidate
-        # at each message, and they seldom change from one message to the next.
         known = profile.diagnoses if self.fact.key == "diagnoses" else profile.allergies
-        key = ("outcome", frozenset(known.asserted), frozenset(known.denied), known.none)
-        return self.kept(key, lambda: self._evaluate(known))
-
-    def _evaluate(self, known: ConceptSet) -> Outcome:
         voc = vocabulary()
         if not (known.asserted or known.denied or known.none):
             return Outcome(None, missing=[self.fact.key])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 from bot import collector
@@ -251,12 +251,6 @@ def topic_weight(topics: list[str] | tuple[str, ...], diagnoses: set[str] | froz
     """How closely concepts (what a trial is about, or what a line asks for) match the person's diagnoses: the
     full disease weight for the same concept or one below it, halved for each step the concept lies above the
     person's ("leukaemia" for a person with ALL counts half, "any tumour" next to nothing)."""
-    return _topic_weight(tuple(topics), frozenset(diagnoses))
-
-
-@lru_cache(maxsize=8192)
-def _topic_weight(topics: tuple[str, ...], diagnoses: frozenset[str]) -> float:
-    """Kept: the same trials' topics are weighed against the same diagnoses at every message of a conversation."""
     voc = vocabulary()
     best = 0.0
     for diagnosis in diagnoses:
@@ -280,13 +274,7 @@ def _diagnosis_targets(rule: Rule) -> list[str]:
 
 def line_weight(rule: Rule, diagnoses: set[str] | frozenset[str]) -> float:
     """What meeting one inclusion line says: a diagnosis line by how close its concept is to the person's own
-    (a line on "any tumour" met by a PV says little), any other by the most specific fact it reads.
-    Kept on the rule per set of diagnoses (Rule.kept), like the diagnosis rules' own outcomes."""
-    key = frozenset(diagnoses)
-    return rule.kept(("line weight", key), lambda: _line_weight(rule, key))
-
-
-def _line_weight(rule: Rule, diagnoses: frozenset[str]) -> float:
+    (a line on "any tumour" met by a PV says little), any other by the most specific fact it reads."""
     facts = rule.facts()
     weights = [_weight(k) for k in facts if k != "diagnoses"]
     if "diagnoses" in facts:

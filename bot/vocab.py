@@ -116,6 +116,11 @@ class Vocabulary:
         for concept in concepts.values():
             if concept.parent:
                 self._children.setdefault(concept.parent, []).append(concept.id)
+        # Every concept's chain upwards, made once for the whole table (a few milliseconds): a match asks for them
+        # thousands of times. Made for every concept, never for those a person named, so nothing here says which
+        # diagnoses anyone had.
+        self._ancestors = {code: self._chain(code) for code in concepts}
+        self._ancestor_sets = {code: frozenset(chain) for code, chain in self._ancestors.items()}
 
     def concept_named(self, name: str) -> str | None:
         """The concept whose label or synonym is exactly this name (case-sensitive abbreviations too)."""
@@ -130,13 +135,16 @@ class Vocabulary:
         """The drug class a word names as a whole ("corticosteroids"), if any."""
         return self._class_words.get(word.strip().lower())
 
-    def concept_ancestors(self, code: str) -> list[str]:
-        """The concept itself and every concept above it."""
+    def _chain(self, code: str) -> tuple[str, ...]:
         chain: list[str] = []
         while code and code in self.concepts and code not in chain:
             chain.append(code)
             code = self.concepts[code].parent or ""
-        return chain
+        return tuple(chain)
+
+    def concept_ancestors(self, code: str) -> tuple[str, ...]:
+        """The concept itself and every concept above it, nearest first."""
+        return self._ancestors.get(code, ())
 
     def concept_descendants(self, code: str) -> list[str]:
         """Every concept below this one (not itself)."""
@@ -151,7 +159,7 @@ class Vocabulary:
 
     def concept_within(self, code: str, ancestor: str) -> bool:
         """Whether code is ancestor or lies below it."""
-        return ancestor in self.concept_ancestors(code)
+        return ancestor in self._ancestor_sets.get(code, ())
 
     def class_ancestors(self, cls: str) -> list[str]:
         chain: list[str] = []
