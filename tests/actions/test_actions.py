@@ -688,6 +688,32 @@ def test_no_answer_outlives_its_turn_in_the_action_servers_memory(consented):
     assert not [o for o in gc.get_objects() if isinstance(o, MatchReport)]
 
 
+def test_no_set_of_a_persons_diagnoses_outlives_forget_me(consented):
+    """Nothing derived from the person's diagnoses stays in the process after "forget me": memos keyed by each
+    set of diagnoses met once kept them on the trials' rules for as long as the trials were kept."""
+    import gc
+
+    both = {"pv", "icd10_e10_e14"}  # polycythaemia vera and diabetes
+
+    def names_both(held: object) -> bool:
+        if isinstance(held, (set, frozenset)):
+            return both <= held
+        return isinstance(held, (tuple, list)) and both <= {x for x in held if isinstance(x, str)}
+
+    def holding_both() -> int:
+        gc.collect()
+        return sum(1 for held in gc.get_objects() if names_both(held))
+
+    chat = consented
+    before = holding_both()  # the vocabulary's own tables may name both
+    chat.say("I have polycythaemia vera and diabetes and I'm 58", "inform")
+    chat.say("show results", "show_results")
+    chat.say("forget me", "forget_me")
+    chat.events.clear()  # what the tracker store deletes (stores/forgetting.py)
+    chat.message = {}
+    assert holding_both() == before
+
+
 def test_odd_messages_never_erase_restart_or_answer_yes_no(consented):
     chat = consented
     chat.say("I have PV, I'm 62, on hydroxyurea for 14 months, nothing else, partial response", "inform")
