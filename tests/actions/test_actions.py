@@ -705,7 +705,7 @@ def test_no_set_of_a_persons_diagnoses_outlives_forget_me(consented):
         return sum(1 for held in gc.get_objects() if names_both(held))
 
     chat = consented
-    before = holding_both()  # the vocabulary's own tables may name both
+    before = holding_both()  # the test's own set, and any table of the vocabulary naming both
     chat.say("I have polycythaemia vera and diabetes and I'm 58", "inform")
     chat.say("show results", "show_results")
     chat.say("forget me", "forget_me")
