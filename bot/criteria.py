@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from bot.facts import FACTS, Fact, ValueRefused, format_value
 from bot.i18n import Number, Phrase, any_of, listed, marked, phrase
@@ -38,7 +38,6 @@ class RuleError(ValueError):
 # of every candidate, and only the reasons of the trials shown are ever read (wording them all was a quarter of a
 # match at 10,000 trials).
 Reasons = list[str] | Callable[[], list[str]]
-T = TypeVar("T")
 
 
 @dataclass

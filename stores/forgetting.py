@@ -118,6 +118,7 @@ class ForgettingSQLTrackerStore(SQLTrackerStore):
             sa.event.listen(self.engine, "connect", _secure_delete)
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         self._check_reachable(0.0 if self.engine.dialect.name == "sqlite" else wait_seconds())
+        self._keep_out_of_statistics()
 
     def _check_reachable(self, wait: float) -> None:
         """Connect and make sure the events table exists (Rasa's own attempt fails silently), retrying for `wait`
@@ -128,7 +129,7 @@ class ForgettingSQLTrackerStore(SQLTrackerStore):
                 self.Base.metadata.create_all(self.engine)
                 with self.engine.connect() as connection:
                     if sa.inspect(connection).has_table(self.SQLEvent.__tablename__):
-                        break
+                        return
                     problem = "the events table could not be created"
             except sa.exc.SQLAlchemyError as error:
                 cause = getattr(error, "orig", None) or error
@@ -143,7 +144,6 @@ class ForgettingSQLTrackerStore(SQLTrackerStore):
                     f"in memory only and lose them; refusing to start. Check {hint}.")
             log.warning("the tracker store database is not reachable yet; retrying (%s)", problem)
             time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
-        self._keep_out_of_statistics()
 
     def _keep_out_of_statistics(self) -> None:
         """PostgreSQL: ANALYZE never copies the person's words or conversation id into the planner's statistics,
