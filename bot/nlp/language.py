@@ -12,7 +12,7 @@ A message that is a number, a name or one unknown word gives None: the caller ke
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
@@ -47,11 +47,24 @@ def _identifier() -> LanguageIdentifier:
     return identifier
 
 
-@lru_cache(maxsize=32)
-def _classified(text: str) -> tuple[str, float]:
-    """py3langid's guess and probability, once per message (detect and switch_to both ask)."""
-    guess, probability = _identifier().classify(text)
-    return guess, float(probability)
+class _Message:
+    """One message as the checks below read it: py3langid is asked at most once per message (detect and switch_to
+    both need its guess). Kept for the call only, never in a cache: a cache of messages would keep the person's
+    words in the process after "forget me"."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lower = text.lower().replace("’", "'")
+        self.words = [w for w in _WORD.findall(self.lower) if len(w) > 1 or w == "i"]
+
+    @cached_property
+    def counts(self) -> dict[str, int]:
+        return _cue_counts(self.words)
+
+    @cached_property
+    def classified(self) -> tuple[str, float]:
+        guess, probability = _identifier().classify(self.text)
+        return guess, float(probability)
 
 
 def _cue_counts(words: list[str]) -> dict[str, int]:
@@ -67,22 +80,24 @@ def _cue_counts(words: list[str]) -> dict[str, int]:
 
 def detect(text: str) -> str | None:
     """"en", "fr" or "nl" when the message clearly is in that language, None when it cannot tell."""
-    lower = text.lower().replace("’", "'")
+    return _detect(_Message(text))
+
+
+def _detect(message: _Message) -> str | None:
     for phrase, lang in _PHRASES.items():
-        if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", lower):
+        if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", message.lower):
             return lang
-    words = [w for w in _WORD.findall(lower) if len(w) > 1 or w in ("i",)]
-    if not words:
+    if not message.words:
         return None
-    counts = _cue_counts(words)
+    counts = message.counts
     best = max(counts.values())
     leaders = [lang for lang, n in counts.items() if n == best]
-    guess, probability = _classified(text)
+    guess, probability = message.classified
     if best > 0 and len(leaders) == 1:
         cue_lang = leaders[0]
-        if best >= 2 or guess == cue_lang or probability < _SURE or len(words) < _MIN_WORDS:
+        if best >= 2 or guess == cue_lang or probability < _SURE or len(message.words) < _MIN_WORDS:
             return cue_lang
-    if probability >= _SURE and len(words) >= _MIN_WORDS and (best == 0 or guess in leaders):
+    if probability >= _SURE and len(message.words) >= _MIN_WORDS and (best == 0 or guess in leaders):
         return guess
     return None
 
@@ -91,12 +106,12 @@ def switch_to(text: str, current: str) -> str | None:
     """Another language than the conversation's, when a message clearly says more in it: at least two of its cue
     words, more than of the current language's, and py3langid sure of it too. A message that mixes in names
     of labs or medicines, or a few shared words ("de Phoenix score is 3"), never switches."""
-    found = detect(text)
+    message = _Message(text)
+    found = _detect(message)
     if found is None or found == current:
         return None
-    lower = text.lower().replace("’", "'")
-    counts = _cue_counts([w for w in _WORD.findall(lower) if len(w) > 1 or w == "i"])
-    guess, probability = _classified(text)
+    counts = message.counts
+    guess, probability = message.classified
     if counts[found] >= 2 and counts[found] > counts.get(current, 0) and guess == found and probability >= _SURE:
         return found
     return None
