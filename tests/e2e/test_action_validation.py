@@ -5,11 +5,10 @@ environment (the check patches Rasa), so it is in the e2e suite."""
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 
-from tests.e2e.test_rest_conversation import ROOT, rasa_executable
+from tests.e2e.test_rest_conversation import in_rasa
 
 pytestmark = pytest.mark.e2e
 
@@ -59,11 +58,6 @@ print(json.dumps(verdicts))
 
 
 def test_each_event_checked_against_its_kind_gives_rasas_verdict():
-    rasa = rasa_executable()
-    if rasa is None:
-        pytest.skip("the Rasa environment is missing (set TRIALBOT_RASA or run `make setup`)")
-    done = subprocess.run([str(rasa.parent / "python"), "-c", CHECK], input=json.dumps(REPLIES), cwd=ROOT,
-                          capture_output=True, text=True, timeout=300, check=True)
-    verdicts = json.loads(done.stdout.strip().splitlines()[-1])
+    verdicts = in_rasa(CHECK, json.dumps(REPLIES))
     assert [rasas for rasas, _ in verdicts] == [True] * 5 + [False] * (len(REPLIES) - 5)
     assert [ours for _, ours in verdicts] == [rasas for rasas, _ in verdicts]

@@ -5,13 +5,9 @@ conversation: a second store on the same file stands for another Rasa process, a
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-
 import pytest
 
-from tests.e2e.test_rest_conversation import ROOT, rasa_executable
+from tests.e2e.test_rest_conversation import in_rasa
 
 pytestmark = pytest.mark.e2e
 
@@ -105,11 +101,5 @@ asyncio.run(main())
 
 
 def test_a_kept_tracker_is_handed_back_only_while_the_database_holds_what_was_saved():
-    rasa = rasa_executable()
-    if rasa is None:
-        pytest.skip("the Rasa environment is missing (set TRIALBOT_RASA or run `make setup`)")
-    done = subprocess.run([str(rasa.parent / "python"), "-c", CHECKS], capture_output=True, text=True, cwd=ROOT,
-                          timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert done.returncode == 0, done.stderr[-3000:]
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    seen = in_rasa(CHECKS)
     assert seen == {check: True for check in seen} and len(seen) == 9, seen

@@ -11,12 +11,14 @@ Run: PYTHONPATH=. <actions env>/bin/python -m pytest tests/e2e -q -m e2e
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -31,6 +33,18 @@ MODEL = ROOT / "models" / "trialbot.tar.gz"
 def rasa_executable() -> Path | None:
     candidates = [os.environ.get("TRIALBOT_RASA"), str(ROOT / ".venv" / "rasa" / "bin" / "rasa")]
     return next((Path(c) for c in candidates if c and Path(c).is_file()), None)
+
+
+def in_rasa(script: str, given: str | None = None) -> Any:
+    """Run a Python script in Rasa's environment (from the repository, stdin `given`) and read the JSON its last
+    line prints; a skip when that environment is missing, a failure with its error when the script fails."""
+    rasa = rasa_executable()
+    if rasa is None:
+        pytest.skip("the Rasa environment is missing (set TRIALBOT_RASA or run `make setup`)")
+    done = subprocess.run([str(rasa.parent / "python"), "-c", script], input=given, capture_output=True, text=True,
+                          cwd=ROOT, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def rasa_or_skip() -> Path:

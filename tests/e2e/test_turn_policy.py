@@ -5,13 +5,9 @@ Run in Rasa's environment (policies/turn.py is a Rasa policy), so it is in the e
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-
 import pytest
 
-from tests.e2e.test_rest_conversation import ROOT, rasa_executable
+from tests.e2e.test_rest_conversation import in_rasa
 
 pytestmark = pytest.mark.e2e
 
@@ -87,11 +83,5 @@ print(json.dumps(seen))
 
 
 def test_the_policy_follows_the_rule_file_and_refuses_what_it_cannot_follow():
-    rasa = rasa_executable()
-    if rasa is None:
-        pytest.skip("the Rasa environment is missing (set TRIALBOT_RASA or run `make setup`)")
-    done = subprocess.run([str(rasa.parent / "python"), "-c", CHECKS], capture_output=True, text=True, cwd=ROOT,
-                          timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert done.returncode == 0, done.stderr[-3000:]
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    seen = in_rasa(CHECKS)
     assert seen == {check: True for check in seen} and len(seen) == 8, seen
