@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # The Rasa server image: rasa 3.6.21 from requirements/rasa.lock (Python 3.10, as Rasa 3.6 requires), our input
-# channels, tracker store and dialogue policy, and a model trained while the image is built, so every replica serves the same model.
+# channels, tracker store and dialogue policy, and a model trained while the image is built, so every replica
+# serves the same model.
 # Build from the repository root: docker build -f deploy/docker/rasa.Dockerfile -t trialbot-rasa .
 ARG PYTHON_IMAGE=python:3.10.13-slim-bookworm
 
